@@ -71,8 +71,9 @@ class VectorIndex(Protocol):
     def search_bm25(self, query: str, k: int, filters: Filters | None = None) -> list[SearchHit]: ...
 
     def search_hybrid(
-        self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None = None
-    ) -> list[SearchHit]: ...
+        self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None = None, candidates: int = 100
+    ) -> list[SearchHit]:
+        """Fuse the top ``candidates`` of each side (see the module docstring), return the top ``k``."""
 
     def count(self) -> int: ...
 

@@ -1,0 +1,1 @@
+"""Measuring quality and speed: retrieval metrics, BEIR runs, ingestion benchmarks."""

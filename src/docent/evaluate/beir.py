@@ -1,0 +1,131 @@
+"""Retrieval benchmarks on BEIR-format data, through the product's own chunk/embed/index code.
+
+The index is throwaway (a temporary table or collection, never the live one). Documents are
+chunked like any ingested file (title as the section heading); a document's score for a query is
+its best chunk's score, so results are ranked per document as BEIR's qrels expect.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from docent.embed import Embedder
+from docent.evaluate.metrics import Qrels, Run, evaluate_run
+from docent.index.base import VectorIndex
+from docent.ingest.chunk import chunk_elements, token_counter
+from docent.ingest.parse import Element
+from docent.settings import Settings
+
+BATCH_DOCS = 256
+
+
+@dataclass(frozen=True)
+class BeirDoc:
+    doc_id: str
+    title: str
+    text: str
+
+
+def _jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{n}: not a JSON line ({exc.msg})") from None
+
+
+def load_corpus(path: Path) -> list[BeirDoc]:
+    return [BeirDoc(str(d["_id"]), d.get("title") or "", d.get("text") or "") for d in _jsonl(path)]
+
+
+def load_queries(path: Path) -> dict[str, str]:
+    return {str(q["_id"]): q["text"] for q in _jsonl(path)}
+
+
+def load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8") as fh:
+        rows = csv.reader(fh, delimiter="\t")
+        for row in rows:
+            if len(row) < 3 or row[0] == "query-id" or not row[2].lstrip("-").isdigit():
+                continue
+            qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    return qrels
+
+
+def build_index(
+    corpus: list[BeirDoc],
+    settings: Settings,
+    index: VectorIndex,
+    embedder: Embedder,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Chunk, embed and index the corpus; returns the number of chunks."""
+    counter = token_counter(str(embedder.tokenizer_file))
+    c = settings.chunking
+    total = 0
+    for i in range(0, len(corpus), BATCH_DOCS):
+        chunks = []
+        for doc in corpus[i : i + BATCH_DOCS]:
+            heading = (doc.title,) if doc.title else ()
+            elements = [Element(doc.title, "Title", None, heading)] if doc.title else []
+            elements.append(Element(doc.text, "NarrativeText", None, heading))
+            chunks += chunk_elements(
+                [e for e in elements if e.text.strip()], doc_id=doc.doc_id, source_uri=f"beir:{doc.doc_id}",
+                counter=counter, max_tokens=c.max_tokens, overlap_tokens=c.overlap_tokens,
+            )
+        vectors, _ = embedder.embed([ch.text for ch in chunks])
+        index.upsert(chunks, vectors)
+        total += len(chunks)
+        if on_progress:
+            on_progress(len(corpus[i : i + BATCH_DOCS]))
+    if hasattr(index, "refresh"):
+        index.refresh()
+    return total
+
+
+def run_queries(
+    queries: dict[str, str],
+    index: VectorIndex,
+    query_vectors: dict[str, np.ndarray],
+    mode: str,
+    alpha: float,
+    depth: int = 100,
+    candidates: int = 300,
+) -> Run:
+    """Each query's documents, best first, ``depth`` deep (chunk hits collapsed to their document)."""
+    run: dict[str, list[str]] = {}
+    for qid, text in queries.items():
+        if mode == "dense":
+            hits = index.search_dense(query_vectors[qid], candidates)
+        elif mode == "bm25":
+            hits = index.search_bm25(text, candidates)
+        else:
+            hits = index.search_hybrid(text, query_vectors[qid], candidates, alpha, candidates=candidates)
+        ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        run[qid] = ranked[:depth]
+    return run
+
+
+def evaluate_mode(
+    queries: dict[str, str], qrels: Qrels, index: VectorIndex, query_vectors: dict[str, np.ndarray], mode: str, alpha: float
+) -> dict:
+    """Metrics for one mode, with the time the queries took."""
+    judged = {q: t for q, t in queries.items() if q in qrels}
+    started = time.perf_counter()
+    run = run_queries(judged, index, query_vectors, mode, alpha)
+    return {"mode": mode, **evaluate_run(run, qrels), "seconds": round(time.perf_counter() - started, 3)}
+
+
+def embed_queries(queries: dict[str, str], embedder: Embedder) -> dict[str, np.ndarray]:
+    ids = list(queries)
+    return dict(zip(ids, embedder.encode([queries[q] for q in ids])))

@@ -1,0 +1,148 @@
+"""The embedded default index: a LanceDB table on disk under the data directory.
+
+Dense search is exact (brute force) below ``ANN_MIN_ROWS`` rows and uses an IVF-HNSW index
+above it; BM25 uses LanceDB's native full-text index (stemmed, stop words removed), refreshed
+after each write batch so new text is searchable at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+
+from docent.index.base import Chunk, Filters, SearchHit, validate_filters
+from docent.index.fusion import relative_score_fusion
+
+_COLUMNS = ("chunk_id", "doc_id", "position", "text", "content_hash", "source_uri", "page", "section", "category", "fingerprint")
+ANN_MIN_ROWS = 50_000
+
+
+def _schema(dim: int) -> pa.Schema:
+    return pa.schema(
+        [
+            ("chunk_id", pa.string()),
+            ("doc_id", pa.string()),
+            ("position", pa.int32()),
+            ("text", pa.string()),
+            ("content_hash", pa.string()),
+            ("source_uri", pa.string()),
+            ("page", pa.int32()),
+            ("section", pa.string()),
+            ("category", pa.string()),
+            ("fingerprint", pa.string()),
+            ("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
+
+
+def _sql_value(value: str | int) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"filter values must be strings or integers, got {value!r}")
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+
+
+def where_clause(filters: Filters | None) -> str | None:
+    """Translate an equality/any-of filter mapping into a LanceDB SQL predicate."""
+    parts = []
+    for key, value in validate_filters(filters).items():
+        if isinstance(value, (list, tuple, set)):
+            parts.append(f"{key} IN ({', '.join(_sql_value(v) for v in value)})" if value else "FALSE")
+        else:
+            parts.append(f"{key} = {_sql_value(value)}")
+    return " AND ".join(parts) or None
+
+
+def _chunk(row: dict) -> Chunk:
+    return Chunk(**{c: row[c] for c in _COLUMNS})
+
+
+class LanceDBIndex:
+    """A :class:`~docent.index.base.VectorIndex` over one LanceDB table."""
+
+    def __init__(self, path: Path, table: str, dim: int):
+        path.mkdir(parents=True, exist_ok=True)
+        self._db = lancedb.connect(str(path))
+        self._name = table
+        self._dim = dim
+        self._fts_stale = False
+        if table in self._db.table_names():
+            self._table = self._db.open_table(table)
+        else:
+            self._table = self._db.create_table(table, schema=_schema(dim))
+            self._create_fts()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _create_fts(self) -> None:
+        self._table.create_fts_index("text", replace=True, stem=True, remove_stop_words=True, ascii_folding=True)
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        if not chunks:
+            return
+        if vectors.shape != (len(chunks), self._dim):
+            raise ValueError(f"expected vectors of shape ({len(chunks)}, {self._dim}), got {vectors.shape}")
+        columns = {c: [getattr(ch, c) for ch in chunks] for c in _COLUMNS}
+        columns["vector"] = list(np.asarray(vectors, dtype=np.float32))
+        data = pa.Table.from_pydict(columns, schema=_schema(self._dim))
+        (
+            self._table.merge_insert("chunk_id")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(data)
+        )
+        self._fts_stale = True
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> None:
+        ids = list(doc_ids)
+        for i in range(0, len(ids), 500):
+            self._table.delete(where_clause({"doc_id": ids[i : i + 500]}))
+        self._fts_stale = self._fts_stale or bool(ids)
+
+    def refresh(self) -> None:
+        """Fold new rows into the full-text index and build the ANN index once the table is big."""
+        if self._fts_stale:
+            self._table.optimize()
+            self._fts_stale = False
+        if self.count() >= ANN_MIN_ROWS and not any(i.index_type.startswith("IVF") for i in self._table.list_indices()):
+            self._table.create_index(metric="cosine", index_type="IVF_HNSW_SQ", vector_column_name="vector")
+
+    def _rows(self, query, k: int, filters: Filters | None) -> list[dict]:
+        where = where_clause(filters)
+        if where:
+            query = query.where(where, prefilter=True)
+        return query.limit(k).to_list()
+
+    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[SearchHit]:
+        query = self._table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector").distance_type("cosine")
+        rows = self._rows(query, k, filters)
+        return [SearchHit(_chunk(r), 1.0 - r["_distance"], dense_score=1.0 - r["_distance"]) for r in rows]
+
+    def search_bm25(self, query: str, k: int, filters: Filters | None = None) -> list[SearchHit]:
+        if not query.strip():
+            return []
+        rows = self._rows(self._table.search(query, query_type="fts", fts_columns="text"), k, filters)
+        return [SearchHit(_chunk(r), float(r["_score"]), bm25_score=float(r["_score"])) for r in rows]
+
+    def search_hybrid(
+        self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None = None, candidates: int = 100
+    ) -> list[SearchHit]:
+        n = max(k, candidates)
+        dense = self.search_dense(vector, n, filters) if alpha > 0 else []
+        bm25 = self.search_bm25(query, n, filters) if alpha < 1 else []
+        return relative_score_fusion(dense, bm25, alpha, k)
+
+    def count(self) -> int:
+        return self._table.count_rows()
+
+    def chunk_ids(self, doc_id: str) -> set[str]:
+        rows = self._table.search().where(where_clause({"doc_id": doc_id})).select(["chunk_id"]).limit(None).to_list()
+        return {r["chunk_id"] for r in rows}
+
+    def close(self) -> None:
+        """LanceDB holds no server connection; nothing to release."""

@@ -1,0 +1,167 @@
+"""Structure-aware chunking, sized in the embedding model's own word pieces.
+
+Elements are packed in reading order into chunks of at most ``max_tokens`` word pieces; a new
+section (a title) starts a new chunk once the current one holds a quarter of the budget, so
+chunks rarely straddle headings. Tables stay whole when they fit. Text longer than the budget is
+split at sentence ends, and a sentence longer than the budget at word-piece boundaries; each
+split carries ``overlap_tokens`` of the previous text so no fact is cut in half. Because sizes
+are counted with the model's tokenizer, the model never silently truncates a chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tokenizers import Tokenizer
+
+from docent.index.base import Chunk
+from docent.ingest.parse import Element
+
+NAMESPACE = uuid.UUID("6f1c1c52-3f0e-4a39-9d3c-5a0c2b1d9e77")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
+
+
+def doc_id_for(source_uri: str) -> str:
+    """Deterministic document id from the normalised source URI."""
+    return str(uuid.uuid5(NAMESPACE, source_uri))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chunk_id_for(doc_id: str, position: int, text_hash: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{doc_id}:{position}:{text_hash}"))
+
+
+class TokenCounter:
+    """Counts and splits text in the embedding model's word pieces (fast Rust tokenizer)."""
+
+    def __init__(self, tokenizer_file: Path):
+        self._tok = Tokenizer.from_file(str(tokenizer_file))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+
+    def count(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
+
+    def split(self, text: str, max_tokens: int, overlap: int) -> list[str]:
+        """Cut one over-long piece at word-piece boundaries, windows overlapping by ``overlap``."""
+        enc = self._tok.encode(text, add_special_tokens=False)
+        offsets, words = enc.offsets, enc.word_ids
+        # Windows start on a word's first piece, so re-tokenizing a window gives the same pieces.
+        starts = {i for i in range(len(words)) if i == 0 or words[i] != words[i - 1]}
+        pieces, start, step = [], 0, max(1, max_tokens - overlap)
+        while start < len(offsets):
+            end = min(start + max_tokens, len(offsets))
+            pieces.append(text[offsets[start][0] : offsets[end - 1][1]])
+            if end == len(offsets):
+                break
+            nxt = start + step
+            while nxt < end and nxt not in starts:
+                nxt += 1
+            start = nxt if nxt < end else end
+        return pieces
+
+
+@lru_cache(maxsize=4)
+def token_counter(tokenizer_file: str) -> TokenCounter:
+    """One tokenizer per process."""
+    return TokenCounter(Path(tokenizer_file))
+
+
+@dataclass
+class _Piece:
+    text: str
+    tokens: int
+    category: str
+    page: int | None
+    section: tuple[str, ...]
+
+
+def _pieces(elements: Sequence[Element], counter: TokenCounter, max_tokens: int, overlap: int) -> list[_Piece]:
+    """Elements as pieces no larger than the budget: sentences, then word-piece windows."""
+    sizes = counter.count([e.text for e in elements])
+    out: list[_Piece] = []
+    for el, size in zip(elements, sizes):
+        if size <= max_tokens:
+            out.append(_Piece(el.text, size, el.category, el.page, el.section))
+            continue
+        sep = "\n" if el.category == "Table" else None
+        parts = el.text.split(sep) if sep else _SENTENCE_END.split(el.text)
+        parts = [p for p in parts if p.strip()]
+        for part, part_size in zip(parts, counter.count(parts)):
+            windows = [part] if part_size <= max_tokens else counter.split(part, max_tokens, overlap)
+            for w, n in zip(windows, counter.count(windows) if len(windows) > 1 else [part_size]):
+                out.append(_Piece(w, n, el.category, el.page, el.section))
+    return out
+
+
+def chunk_elements(
+    elements: Sequence[Element],
+    *,
+    doc_id: str,
+    source_uri: str,
+    counter: TokenCounter,
+    max_tokens: int,
+    overlap_tokens: int,
+    fingerprint: str = "",
+) -> list[Chunk]:
+    """Pack a document's elements into citable chunks with deterministic ids."""
+    pieces = _pieces(elements, counter, max_tokens, overlap_tokens)
+    groups: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    used = 0
+    for piece in pieces:
+        # +1 per join: the newline between pieces is one more word piece at most.
+        fits = used + piece.tokens + len(current) <= max_tokens
+        new_section = piece.category == "Title" and used >= max_tokens // 4
+        if current and (not fits or new_section):
+            groups.append(current)
+            carry = _overlap_tail(current, overlap_tokens) if not new_section and piece.category != "Table" else []
+            if sum(p.tokens for p in carry) + piece.tokens + len(carry) > max_tokens:
+                carry = []
+            current, used = list(carry), sum(p.tokens for p in carry)
+        current.append(piece)
+        used += piece.tokens
+    if current:
+        groups.append(current)
+
+    chunks = []
+    for position, group in enumerate(groups):
+        text = "\n".join(p.text for p in group)
+        body = next((p for p in group if p.category != "Title"), group[0])
+        h = content_hash(text)
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id_for(doc_id, position, h),
+                doc_id=doc_id,
+                position=position,
+                text=text,
+                content_hash=h,
+                source_uri=source_uri,
+                page=group[0].page,
+                section=" > ".join(body.section),
+                category=body.category,
+                fingerprint=fingerprint,
+            )
+        )
+    return chunks
+
+
+def _overlap_tail(group: list[_Piece], overlap_tokens: int) -> list[_Piece]:
+    """The trailing pieces of a chunk, up to the overlap budget, repeated at the next chunk's start."""
+    tail: list[_Piece] = []
+    total = 0
+    for piece in reversed(group):
+        if piece.category in ("Title", "Table") or total + piece.tokens > overlap_tokens:
+            break
+        tail.insert(0, piece)
+        total += piece.tokens
+    return tail

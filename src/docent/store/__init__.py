@@ -1,0 +1,1 @@
+"""Relational state (SQLite by default, Postgres in production) through SQLAlchemy Core."""

@@ -1,0 +1,42 @@
+"""One engine per database URL; tables are created on first use (migrations come with the state store)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> sa.Engine:
+    """A pooled engine; SQLite files get their folder created and WAL mode for concurrent readers."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _wal(conn, _record) -> None:
+            conn.execute("PRAGMA journal_mode=WAL")
+
+    metadata.create_all(engine)
+    return engine
+
+
+def upsert(engine: sa.Engine, table: sa.Table, rows: list[dict], key: str) -> None:
+    """Insert or update rows by primary key, in one statement per dialect."""
+    if not rows:
+        return
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key], set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != key}
+    )
+    with engine.begin() as conn:
+        conn.execute(stmt, rows)
