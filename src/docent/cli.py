@@ -56,6 +56,8 @@ def ingest(
     from docent.ingest.sources import SourceError
 
     ws = _workspace()
+    with err.status("loading the embedding model…"):
+        _ = ws.embedder.model  # loaded before the bar starts, so it shows real rates
     with _rate_progress() as progress:
         task = progress.add_task("ingesting", total=None, rate="")
         done = {"docs": 0, "chunks": 0}
@@ -68,7 +70,6 @@ def ingest(
             progress.update(task, advance=docs, rate=rate)
 
         try:
-            _ = ws.embedder.model  # load before the clock matters, so the bar shows real rates
             report = ws.ingest(
                 path,
                 retry_quarantined=retry_quarantined,

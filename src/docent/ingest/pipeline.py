@@ -23,7 +23,7 @@ from docent.index.base import Chunk, VectorIndex
 from docent.ingest.chunk import chunk_elements, doc_id_for, token_counter
 from docent.ingest.manifest import DocumentRecord, Manifest
 from docent.ingest.sources import SourceFile, list_files, normalise_root
-from docent.ingest.worker import WorkResult, load_and_parse
+from docent.ingest.worker import WorkResult, load_and_parse, warm_up
 from docent.settings import Settings
 
 FLUSH_CHUNKS = 256
@@ -113,7 +113,7 @@ class Ingestor:
         counter = token_counter(str(self.embedder.tokenizer_file))
         pending = _Pending()
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPool(max_workers=p.workers, context=ctx) as pool:
+        with ProcessPool(max_workers=p.workers, context=ctx, initializer=warm_up) as pool:
             inflight: deque = deque()
             queue = iter(todo)
             for f in queue:

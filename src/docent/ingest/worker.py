@@ -27,6 +27,10 @@ class WorkResult:
     error: str | None = None
 
 
+def warm_up() -> None:
+    """Pool initializer: importing this module (parsers included) happens before any time limit runs."""
+
+
 def load_and_parse(uri: str, known_hash: str | None, strategy: str, storage_options: dict | None) -> WorkResult:
     data = read_bytes(uri, storage_options)
     digest = hashlib.sha256(data).hexdigest()

@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when missing and
+# install the pinned dependencies from requirements.lock (CPU-only torch).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+# The CPU build of torch: a local wheel folder when the machine has one, else PyTorch's CPU index.
+TORCH_WHEELS ?= /opt/wheels
+TORCH_SOURCE := $(if $(wildcard $(TORCH_WHEELS)/torch-*.whl),--find-links $(TORCH_WHEELS),--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match)
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+export RAGAS_DO_NOT_TRACK := true
+export DO_NOT_TRACK := 1
+export SCARF_NO_ANALYTICS := true
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup demo test lock clean-data bench-retrieval bench-ingest bench-query bench-embed
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python $(TORCH_SOURCE) requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@if $(BIN)/python -m pip list 2>/dev/null | grep -qi nvidia; then echo "CUDA packages were installed; expected CPU-only torch" >&2; exit 1; fi
+	@touch $@
+
+demo: setup
+	$(BIN)/docent ingest samples/acme
+	$(BIN)/docent search "How many days of parental leave do employees get?" -k 3
+	$(BIN)/docent search "hotel budget per night when travelling" -k 3
+	$(BIN)/docent search "Which office is in Lisbon?" -k 3 --mode bm25
+	$(BIN)/docent status
+
+test: setup
+	$(BIN)/python -m pytest
+
+# Recompile the lock after editing requirements.in.
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile -q requirements.in --python-version 3.11 $(TORCH_SOURCE) -o requirements.lock
+
+clean-data:
+	rm -rf .docent
+
+DATA ?= ../shared/data
+bench-retrieval: setup
+	$(BIN)/python benchmarks/retrieval.py --data $(DATA)/scifact-dev
+bench-ingest: setup
+	$(BIN)/python benchmarks/ingest.py --data $(DATA)/scifact-dev
+bench-query: setup
+	$(BIN)/python benchmarks/query_latency.py
+bench-embed: setup
+	$(BIN)/python benchmarks/embed_backends.py --data $(DATA)/scifact-dev

@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests never reach the internet: a guard refuses any non-loopback connection."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+for key, value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "RAGAS_DO_NOT_TRACK": "true",
+    "DO_NOT_TRACK": "1",
+    "SCARF_NO_ANALYTICS": "true",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(key, value)
+
+POSTGRES_URL = os.environ.get("DOCENT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("DOCENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_ALLOWED_HOSTS = {"localhost", urlparse(os.environ.get("WEAVIATE_URL", "")).hostname}
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and host not in _ALLOWED_HOSTS:
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = False
+        if not allowed:
+            raise ConnectionRefusedError(f"tests must not reach the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    """Embedded settings in a fresh data directory, torch backend (no export step)."""
+    from docent.settings import load_settings
+
+    return load_settings(data_dir=tmp_path / "data", embedding={"backend": "torch", "batch_size": 32})
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory):
+    """The real MiniLM on the torch backend, loaded once for the session (no cache)."""
+    from docent.embed import Embedder
+    from docent.settings import EmbeddingSettings
+
+    return Embedder(EmbeddingSettings(backend="torch", batch_size=32), tmp_path_factory.mktemp("emb"))
