@@ -1,0 +1,1 @@
+"""Prefect flows for continuous evaluation: filled by the evaluation milestone."""

@@ -1,0 +1,120 @@
+"""Incremental ingestion end to end: real parser processes, real model, real LanceDB and SQLite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from docent.ingest.chunk import doc_id_for
+from docent.workspace import Workspace
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    (root / "leave.md").write_text("# Leave\n\nParental leave is sixteen weeks at full pay.\n\n## Sick leave\n\nTen sick days a year.\n")
+    (root / "travel.txt").write_text("Hotels are capped at 180 euros per night in Lisbon and Oslo.\n")
+    (root / "sub" / "offices.csv").write_text("city,staff\nLisbon,40\nOslo,12\n")
+    (root / "broken.pdf").write_bytes(b"%PDF-1.7\nthis is not really a pdf")
+    (root / "empty.txt").write_bytes(b"")
+    (root / ".hidden.txt").write_text("never indexed")
+    return root
+
+
+@pytest.fixture
+def ws(settings, embedder) -> Workspace:
+    w = Workspace(settings)
+    w.__dict__["embedder"] = embedder  # the session's loaded model; same settings (torch)
+    return w
+
+
+def uris(paths) -> list[str]:
+    return sorted(Path(p).as_uri() for p in paths)
+
+
+def test_first_run_indexes_good_files_and_quarantines_bad_ones(ws, corpus):
+    report = ws.ingest(str(corpus))
+    assert sorted(report.new) == uris([corpus / "leave.md", corpus / "travel.txt", corpus / "sub" / "offices.csv"])
+    assert set(report.quarantined) == set(uris([corpus / "broken.pdf", corpus / "empty.txt"]))
+    assert all(reason for reason in report.quarantined.values())
+    assert report.chunks == ws.index.count() >= 3
+    hits = ws.retriever.search("how long is parental leave", k=1)
+    assert hits[0].chunk.source_uri == (corpus / "leave.md").as_uri()
+    assert "sixteen weeks" in hits[0].chunk.text
+    status = {r.source_uri: r.status for r in ws.manifest.all().values()}
+    assert status[(corpus / "broken.pdf").as_uri()] == "quarantined"
+
+
+def test_rerun_on_unchanged_folder_parses_and_embeds_nothing(ws, corpus):
+    ws.ingest(str(corpus))
+    count = ws.index.count()
+    again = ws.ingest(str(corpus))
+    assert again.new == again.updated == again.deleted == [] and again.quarantined == {}
+    assert len(again.unchanged) == 5 and again.embedded == 0 and again.chunks == 0
+    assert ws.index.count() == count
+
+
+def test_changed_file_is_reprocessed_alone_and_old_chunks_replaced(ws, corpus):
+    ws.ingest(str(corpus))
+    travel = corpus / "travel.txt"
+    old_ids = ws.index.chunk_ids(doc_id_for(travel.as_uri()))
+    travel.write_text("Hotels are now capped at 210 euros per night everywhere.\n")
+    report = ws.ingest(str(corpus))
+    assert report.updated == [travel.as_uri()] and report.new == []
+    new_ids = ws.index.chunk_ids(doc_id_for(travel.as_uri()))
+    assert new_ids and not (new_ids & old_ids)
+    assert "210 euros" in ws.retriever.search("hotel cap per night", k=1, mode="bm25")[0].chunk.text
+
+
+def test_touched_but_identical_file_is_not_reparsed(ws, corpus):
+    ws.ingest(str(corpus))
+    leave = corpus / "leave.md"
+    os.utime(leave, (1_000_000_000, 1_000_000_000))
+    report = ws.ingest(str(corpus))
+    assert report.updated == [] and report.embedded == 0
+    assert leave.as_uri() in report.unchanged
+    assert ws.ingest(str(corpus)).unchanged.count(leave.as_uri()) == 1  # new mtime was recorded
+
+
+def test_removed_file_leaves_the_index(ws, corpus):
+    ws.ingest(str(corpus))
+    offices = corpus / "sub" / "offices.csv"
+    doc = doc_id_for(offices.as_uri())
+    assert ws.index.chunk_ids(doc)
+    offices.unlink()
+    report = ws.ingest(str(corpus))
+    assert report.deleted == [offices.as_uri()]
+    assert ws.index.chunk_ids(doc) == set()
+    assert doc not in ws.manifest.all()
+
+
+def test_fixed_file_leaves_quarantine_and_broken_update_drops_old_chunks(ws, corpus):
+    ws.ingest(str(corpus))
+    (corpus / "empty.txt").write_text("Now there is content about the canteen menu.\n")
+    report = ws.ingest(str(corpus))
+    assert (corpus / "empty.txt").as_uri() in report.updated
+    travel = corpus / "travel.txt"
+    travel.write_bytes(b"")
+    report = ws.ingest(str(corpus))
+    assert travel.as_uri() in report.quarantined
+    assert ws.index.chunk_ids(doc_id_for(travel.as_uri())) == set()
+
+
+def test_oversized_file_is_quarantined_unread(ws, corpus):
+    ws.settings.parsing.max_file_mb = 0.00001
+    report = ws.ingest(str(corpus))
+    assert len(report.quarantined) == 5
+    assert "over the" in report.quarantined[(corpus / "leave.md").as_uri()]
+
+
+def test_slow_file_times_out_and_the_run_goes_on(ws, corpus):
+    big = corpus / "huge.html"
+    row = "<tr>" + "<td>cell text here</td>" * 20 + "</tr>"
+    big.write_text("<html><body><table>" + row * 20000 + "</table></body></html>")
+    ws.settings.parsing.timeout_s = 1.0
+    report = ws.ingest(str(corpus))
+    assert "longer than 1 s" in report.quarantined[big.as_uri()]
+    assert (corpus / "leave.md").as_uri() in report.new
