@@ -26,6 +26,7 @@ def main() -> None:
     ap.add_argument("--qrels", default="train.tsv")
     ap.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="embedding backend (default: settings)")
     ap.add_argument("--alphas", default="0.3,0.4,0.5,0.6,0.7", help="hybrid weights to sweep")
+    ap.add_argument("--candidates", default="300", help="chunks fetched per side, comma-separated to sweep")
     args = ap.parse_args()
 
     overrides = {"embedding": {"backend": args.backend}} if args.backend else {}
@@ -43,15 +44,16 @@ def main() -> None:
               f"(backend {settings.embedding.backend}, {settings.chunking.max_tokens}-token chunks)")
         vectors = beir.embed_queries(queries, ws.embedder)
         rows = [beir.evaluate_mode(queries, qrels, index, vectors, m, settings.retrieval.alpha) for m in ("dense", "bm25")]
-        for alpha in (float(a) for a in args.alphas.split(",")):
-            row = beir.evaluate_mode(queries, qrels, index, vectors, "hybrid", alpha)
-            rows.append({**row, "mode": f"hybrid a={alpha:g}"})
+        for cand in (int(c) for c in args.candidates.split(",")):
+            for alpha in (float(a) for a in args.alphas.split(",")):
+                row = beir.evaluate_mode(queries, qrels, index, vectors, "hybrid", alpha, cand)
+                rows.append({**row, "mode": f"hybrid a={alpha:g} c={cand}"})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n{'mode':<16}{'nDCG@10':>9}{'R@100':>9}{'MRR@10':>9}{'queries':>9}{'ms/query':>10}")
+    print(f"\n{'mode':<22}{'nDCG@10':>9}{'R@100':>9}{'MRR@10':>9}{'queries':>9}{'ms/query':>10}")
     for r in rows:
         ms = 1000 * r["seconds"] / r["queries"]
-        print(f"{r['mode']:<16}{r['ndcg@10']:>9.4f}{r['recall@100']:>9.4f}{r['mrr@10']:>9.4f}{r['queries']:>9}{ms:>10.1f}")
+        print(f"{r['mode']:<22}{r['ndcg@10']:>9.4f}{r['recall@100']:>9.4f}{r['mrr@10']:>9.4f}{r['queries']:>9}{ms:>10.1f}")
 
 
 if __name__ == "__main__":

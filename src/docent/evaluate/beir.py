@@ -117,12 +117,18 @@ def run_queries(
 
 
 def evaluate_mode(
-    queries: dict[str, str], qrels: Qrels, index: VectorIndex, query_vectors: dict[str, np.ndarray], mode: str, alpha: float
+    queries: dict[str, str],
+    qrels: Qrels,
+    index: VectorIndex,
+    query_vectors: dict[str, np.ndarray],
+    mode: str,
+    alpha: float,
+    candidates: int = 300,
 ) -> dict:
     """Metrics for one mode, with the time the queries took."""
     judged = {q: t for q, t in queries.items() if q in qrels}
     started = time.perf_counter()
-    run = run_queries(judged, index, query_vectors, mode, alpha)
+    run = run_queries(judged, index, query_vectors, mode, alpha, candidates=candidates)
     return {"mode": mode, **evaluate_run(run, qrels), "seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -63,8 +63,6 @@ def _peak_rss_mib() -> float:
 
 def ingest_benchmark(settings: Settings, path: Path, log: Callable[[str], None] = print) -> dict:
     """End-to-end ``ingest`` throughput vs. raw ``SentenceTransformer.encode`` of the same chunks."""
-    import lancedb
-
     tmp = Path(tempfile.mkdtemp(prefix="docent-bench-ingest-"))
     throwaway = settings.model_copy(
         update={
@@ -80,8 +78,7 @@ def ingest_benchmark(settings: Settings, path: Path, log: Callable[[str], None] 
         log(f"first ingest of {path} ({settings.embedding.backend} backend)…")
         first = ws.ingest(str(path))
         docs = len(first.new)
-        table = lancedb.connect(str(tmp / "lancedb")).open_table(ws.index.name)
-        texts = table.to_arrow().column("text").to_pylist()
+        texts = ws.index.to_arrow().column("text").to_pylist()
         log(f"raw encode of the same {len(texts)} chunk texts…")
         t0 = time.perf_counter()
         model.encode(texts, batch_size=settings.embedding.batch_size, normalize_embeddings=True)

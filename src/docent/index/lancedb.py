@@ -144,5 +144,9 @@ class LanceDBIndex:
         rows = self._table.search().where(where_clause({"doc_id": doc_id})).select(["chunk_id"]).limit(None).to_list()
         return {r["chunk_id"] for r in rows}
 
+    def to_arrow(self) -> pa.Table:
+        """The whole table (benchmarks and exports)."""
+        return self._table.to_arrow()
+
     def close(self) -> None:
         """LanceDB holds no server connection; nothing to release."""

@@ -1,23 +1,28 @@
 """Parse one document's bytes into structured elements with unstructured.
 
-Why the code looks the way it does:
-- unstructured 0.27 classifies paragraphs with spaCy's ``en_core_web_sm`` and, when that model is
-  missing, downloads and pip-installs it into site-packages at first use (a network call, and a
-  failure offline). We swap its three NLP helpers for regex heuristics (``_use_light_nlp``):
-  offline, deterministic on every machine, and ~100x faster. Only the NarrativeText/Title/Text
-  guess for unstyled paragraphs depends on them; headings from styles/tags do not.
-- Text formats are decoded here (BOM, UTF-8, then charset detection, cp1252, latin-1) because
-  unstructured's own guess can fail on short cp1252 or UTF-16 files.
-- Section paths follow Title elements: ``metadata.category_depth`` (Markdown/HTML h1..h6, DOCX
-  heading levels, PPTX titles) sets the level; a Title without a depth counts as level 0, i.e.
-  it replaces the current top section. Slides and sheets start a fresh path.
+Why the code looks the way it does (unstructured 0.27, installed without its [pdf] extra):
+- Its paragraph classifier needs spaCy's ``en_core_web_sm``, which it pip-installs from GitHub
+  at first use: that fails offline, and importing spaCy also imports torch (~5 s).
+  ``_use_light_nlp`` answers its three NLP calls with regexes instead: offline, deterministic,
+  ~1.5 ms for a 1.5 kB text file. Only the Title/NarrativeText guess for unstyled paragraphs
+  depends on it; headings from styles and tags do not.
+- ``partition_pdf`` imports unstructured-inference (torch, layout models) even for "fast", so
+  ``_partition_pdf`` runs the same fast path from its parts: pdfminer, the element classifier,
+  the reading-order sort.
+- Text is decoded here (BOM, UTF-8, detector, cp1252): unstructured's guess fails on short
+  cp1252 files.
+- Section paths: a Title opens a section at its ``category_depth`` (Markdown/HTML h1-h6, DOCX
+  heading levels); a Title without one (plain text, PDF) is level 0 and replaces the previous
+  one. A slide or a sheet is its own section; an e-mail's sections hang off its subject.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
@@ -50,38 +55,312 @@ class ParseError(Exception):
 
 
 _ALIASES = {"htm": "html", "xhtml": "html", "markdown": "md", "text": "txt", "log": "txt",
-            "jpeg": "jpg", "tif": "tiff"}
-_TEXT_KINDS = {"txt", "md", "html", "csv", "tsv", "rst", "org", "xml"}
+            "json": "txt", "ndjson": "txt", "jsonl": "txt", "jpeg": "jpg", "tif": "tiff"}
 _PANDOC_KINDS = {"rtf", "epub", "odt", "rst", "org"}
-_UNSUPPORTED = {
-    "doc": ".doc needs LibreOffice, which is not installed", "ppt": ".ppt needs LibreOffice, "
-    "which is not installed", "xls": "legacy .xls is not supported (save as .xlsx)",
-    "zip": "archives are not supported", **{k: f"image file ({k}); OCR is not enabled" for k in
-    ("jpg", "png", "gif", "bmp", "tiff", "heic", "webp")},
-}
+_UNSUPPORTED = {"doc": ".doc needs LibreOffice, which is not installed",
+                "ppt": ".ppt needs LibreOffice, which is not installed",
+                "xls": "legacy .xls is not supported (save it as .xlsx)",
+                **{k: f"image file ({k}); OCR is not enabled"
+                   for k in ("jpg", "png", "gif", "bmp", "tiff", "heic", "webp")}}
 _DROP = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
-_TXT_ROUTE = {"txt"}  # plain text: our own fast splitter, see _partition_plain_text
 
 
 def parse_bytes(data: bytes, filename: str, strategy: str = "fast") -> ParsedDocument:
-    """Parse ``data`` (named ``filename``, which picks the format) or raise ParseError."""
+    """Parse ``data``; ``filename``'s extension picks the format (content is sniffed when it
+    says nothing). ``strategy`` is unstructured's PDF strategy. Bad input raises ParseError."""
     if not data.strip():
         raise ParseError("empty file")
     kind = _ALIASES.get(ext := PurePosixPath(filename).suffix.lower().lstrip("."), ext)
     if kind not in _PARTITIONERS and kind not in _UNSUPPORTED:
         kind = _sniff(data)
-    if kind in _UNSUPPORTED:
-        raise ParseError(_UNSUPPORTED[kind])
+    if kind in _UNSUPPORTED or kind not in _PARTITIONERS:
+        raise ParseError(_UNSUPPORTED.get(kind, f"unsupported file type ({kind})"))
     if kind in _PANDOC_KINDS and not _has_pandoc():
         raise ParseError(f"{kind.upper()} needs pandoc, which is not installed")
     try:
-        raw = _PARTITIONERS[kind](data, strategy)
+        elements = _to_elements(_PARTITIONERS[kind](data, strategy), kind)
     except ParseError:
         raise
     except Exception as exc:  # unstructured and its readers raise anything on bad input
         raise ParseError(_explain(kind, exc)) from exc
-    elements = _to_elements(raw, kind)
     if not elements:
         raise ParseError("no text layer (scanned PDF?); OCR is not enabled" if kind == "pdf"
                          else "no extractable text")
     return ParsedDocument(elements=elements, file_type=kind)
+
+
+def preload() -> None:
+    """Import every partitioner now (seconds), so that a worker's first document does not pay
+    for it, e.g. inside a per-file time limit. Parsing works without calling this."""
+    for module in ("text", "md", "html", "xml", "csv", "tsv", "docx", "pptx", "xlsx", "email",
+                   "msg", "epub", "odt", "rtf", "rst", "org", "pdf_image.pdfminer_utils",
+                   "utils.sorting"):
+        importlib.import_module(f"unstructured.partition.{module}")
+
+
+# -- reading the bytes -------------------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _decode(data: bytes, declared: str | None = None) -> str:
+    """Bytes to text: BOM, NULs (UTF-16 without BOM), declared charset, UTF-8, then a detector
+    trusted only for non-Latin scripts: on short Western text it says cp1250 ("crčme"), so any
+    Latin-script guess becomes cp1252 (latin-1 if cp1252 cannot decode it)."""
+    import codecs
+
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    head = data[:8192]
+    if b"\x00" in head:  # text never holds NULs; UTF-16 without a BOM does
+        text = data.decode("utf-16-be" if head[0::2].count(0) > head[1::2].count(0)
+                           else "utf-16-le", errors="replace")
+        if sum(c.isprintable() or c.isspace() for c in text[:4000]) < 0.95 * len(text[:4000]):
+            raise ParseError("binary content, not text")
+        return text
+    with_latin1_as_cp1252 = {"iso8859-1": "cp1252", "ascii": "cp1252"}  # as browsers do
+    for encoding in filter(None, (declared, "utf-8")):
+        try:
+            name = codecs.lookup(encoding).name
+            return data.decode(with_latin1_as_cp1252.get(name, name))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:65536]).best()
+    guess = str(best) if best else ""
+    if best is None or all(ord(c) < 0x250 or not c.isalpha() for c in guess):
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+    return data.decode(best.encoding, errors="replace")
+
+
+def _html_text(data: bytes) -> str:
+    """HTML declares its charset in a <meta> tag; honour it before guessing."""
+    found = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", data[:4096], re.I)
+    return _decode(data, found.group(1).decode("ascii") if found else None)
+
+
+def _sniff(data: bytes) -> str:
+    """The format of a file whose extension says nothing: libmagic, else `filetype`, else text."""
+    from unstructured.file_utils.filetype import detect_filetype
+
+    try:
+        name = detect_filetype(file=io.BytesIO(data)).name.lower()
+    except Exception:  # noqa: BLE001 - detection is best effort
+        name = "unk"
+    return "txt" if name in ("unk", "empty") else _ALIASES.get(name, name)
+
+
+@cache
+def _has_pandoc() -> bool:
+    """RTF, EPUB, ODT, RST and Org go through pandoc (pypandoc-binary ships one)."""
+    try:
+        import pypandoc
+
+        return bool(pypandoc.get_pandoc_version())
+    except (ImportError, OSError, RuntimeError):
+        return False
+
+
+# -- partitioning --------------------------------------------------------------------------------
+
+_UNDERLINED_RE = re.compile(r"^([^\n]*\w[^\n]*)\r?\n[ \t]*(?:=+|-+|~+)[ \t]*\r?$", re.M)
+
+
+def _via(module: str, feed: str = "text", **kw: Any) -> Callable[[bytes, str], list[Any]]:
+    """unstructured's ``partition_<module>``, fed the raw bytes ("file"), text we decoded
+    ("text"), or (CSV/TSV, whose reader guesses encodings badly) that text as UTF-8 ("utf8")."""
+    def run(data: bytes, _strategy: str) -> list[Any]:
+        fn = getattr(importlib.import_module(f"unstructured.partition.{module}"),
+                     f"partition_{module}")
+        if feed == "file":
+            return fn(file=io.BytesIO(data), languages=[""], **kw)
+        text = _html_text(data) if module == "html" else _decode(data)
+        if module == "text":  # a heading underlined with === or --- becomes its own paragraph
+            text = _UNDERLINED_RE.sub(r"\n\1\n", text)
+        if feed == "utf8":
+            return fn(file=io.BytesIO(text.encode()), encoding="utf-8", languages=[""], **kw)
+        return fn(text=text, languages=[""], **kw)
+    return run
+
+
+def _partition_pdf(data: bytes, strategy: str) -> list[Any]:
+    """unstructured's "fast" PDF path, assembled from its parts: ``partition_pdf`` itself imports
+    unstructured-inference (torch, layout models) at module level, even for "fast"."""
+    if strategy not in ("fast", "auto"):
+        from unstructured.partition.pdf import partition_pdf  # needs unstructured[pdf]
+
+        return partition_pdf(file=io.BytesIO(data), strategy=strategy, languages=[""])
+    from unstructured.cleaners.core import clean_extra_whitespace
+    from unstructured.documents.coordinates import PixelSpace
+    from unstructured.nlp.patterns import PARAGRAPH_PATTERN
+    from unstructured.partition.pdf_image.pdfminer_utils import (
+        get_text_with_deduplication, open_pdfminer_pages_generator)
+    from unstructured.partition.text import element_from_text
+    from unstructured.partition.utils.sorting import sort_page_elements
+
+    _drop_pdf_colorspaces()
+    out: list[Any] = []
+    pages = open_pdfminer_pages_generator(io.BytesIO(data))  # repairs broken pages with pikepdf
+    for number, (_page, layout) in enumerate(pages, start=1):
+        system, found = PixelSpace(width=layout.width, height=layout.height), []
+        for obj in layout:  # text in figures (form XObjects) has no get_text: gather its chars
+            in_figure = not hasattr(obj, "get_text")
+            snippets = re.split(PARAGRAPH_PATTERN, _figure_text(obj)) if in_figure \
+                else [get_text_with_deduplication(obj, 2.0)]  # 2.0: unstructured's fake-bold fix
+            x1, y1, x2, y2 = obj.x0, layout.height - obj.y1, obj.x1, layout.height - obj.y0
+            points = ((x1, y1), (x1, y2), (x2, y2), (x2, y1))
+            for text in filter(str.strip, map(clean_extra_whitespace, snippets)):
+                # a figure's box says little about where its text sits: no header/footer guess
+                el = element_from_text(text, *(() if in_figure else (points, system)))
+                el.metadata.page_number = number
+                found.append(el)
+        out += sort_page_elements(sort_page_elements(found, "basic"), "xy-cut")
+    return out
+
+
+def _figure_text(item: Any) -> str:
+    """All the text inside a pdfminer container, as unstructured's fast path gathers it."""
+    if hasattr(item, "get_text"):
+        return item.get_text()
+    return "".join(_figure_text(child) for child in item) if hasattr(item, "__iter__") else "\n"
+
+
+@cache
+def _drop_pdf_colorspaces() -> None:
+    """Some PDFs carry malformed ICC colour spaces that make pdfminer raise; text needs no
+    colour, so drop them (the patch unstructured's own partition_pdf applies on import)."""
+    import wrapt
+
+    @wrapt.patch_function_wrapper("pdfminer.pdfinterp", "PDFPageInterpreter.init_resources")
+    def _init_resources(wrapped: Any, _instance: Any, args: Any, kwargs: Any) -> Any:
+        resources = args[0]
+        if isinstance(resources, dict) and "ColorSpace" in resources:
+            resources = {k: v for k, v in resources.items() if k != "ColorSpace"}
+        return wrapped(resources, *args[1:], **kwargs)
+
+
+_PARTITIONERS: dict[str, Callable[[bytes, str], list[Any]]] = {
+    "pdf": _partition_pdf, "txt": _via("text"), "md": _via("md"), "html": _via("html"),
+    "rst": _via("rst"), "org": _via("org"), "xml": _via("xml"),
+    "csv": _via("csv", "utf8"), "tsv": _via("tsv", "utf8"),
+    "docx": _via("docx", "file"), "epub": _via("epub", "file"), "odt": _via("odt", "file"),
+    "rtf": _via("rtf", "file"), "pptx": _via("pptx", "file", include_slide_notes=True),
+    "xlsx": _via("xlsx", "file", find_subtable=False),  # one Table per sheet
+    "eml": _via("email", "file", process_attachments=False),  # attachments are documents
+    "msg": _via("msg", "file", process_attachments=False),
+}
+_ENCRYPTED = {"PDFPasswordIncorrect", "PDFEncryptionError", "FileNotDecryptedError"}
+
+
+def _explain(kind: str, exc: Exception) -> str:
+    """A short reason for the quarantine list, from whatever the parser raised."""
+    name, detail = type(exc).__name__, " ".join(str(exc).split())[:160]
+    if name in _ENCRYPTED:
+        return "encrypted PDF (password required)"
+    if isinstance(exc, ModuleNotFoundError):
+        return f"{kind.upper()} parsing needs the Python package {exc.name!r}, which is missing"
+    if name == "BadZipFile":
+        return f"corrupt or malformed {kind.upper()} file (not a valid ZIP container)"
+    return f"corrupt or malformed {kind.upper()} file ({name}: {detail})"
+
+
+def _to_elements(raw: list[Any], kind: str) -> list[Element]:
+    """unstructured elements -> ours: cleaned text, 1-based page, heading path from Titles."""
+    out: list[Element] = []
+    stack: list[tuple[int, str]] = []  # (depth, heading) of the open sections
+    slide_titles = {el.metadata.page_number: " ".join(el.text.split()) for el in reversed(raw)
+                    if kind == "pptx" and el.category == "Title"
+                    and el.metadata.category_depth == 0}  # reversed: the first title wins
+    sheet: object = None
+    for el in raw:
+        md, category = el.metadata, el.category
+        text = _table_text(md.text_as_html) if category == "Table" and md.text_as_html else ""
+        text = (text or el.text or "").replace("\x00", "").strip()
+        if category in _DROP or not text:
+            continue
+        if category == "Title" and _guessed_wrong(kind, md.category_depth, text):
+            category = "UncategorizedText"
+        if kind == "pptx":  # the slide title is the section, also of notes listed before it
+            stack = [(0, slide_titles[md.page_number])] if md.page_number in slide_titles else []
+        elif kind == "xlsx" and md.page_number != sheet:  # each sheet is a section
+            sheet, stack = md.page_number, [(-1, md.page_name)] if md.page_name else []
+        elif kind in ("eml", "msg") and not stack and md.subject:
+            stack.append((-1, " ".join(md.subject.split())))
+        if category == "Title" and kind != "pptx":
+            depth = md.category_depth or 0
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            stack.append((depth, " ".join(text.split())[:200]))
+        out.append(Element(text, category, md.page_number, tuple(h for _, h in stack)))
+    return out
+
+
+def _guessed_wrong(kind: str, depth: int | None, text: str) -> bool:
+    """Titles guessed from text alone (no heading style or tag: depth None) that do not read as
+    headings: lowercase starts, rotated text ("p e S 0 3"), e-mail signatures; and slide body
+    lines that merely look like titles (pptx, depth > 0)."""
+    if kind == "pptx":
+        return bool(depth)
+    words = text.split()
+    return depth is None and (kind in ("eml", "msg") or text[0].islower()
+                              or sum(len(w) == 1 for w in words) * 2 > len(words))
+
+
+def _table_text(html: str) -> str:
+    """A table as one line per row, cells joined by " | ": compact, and keeps rows together."""
+    from lxml import html as lhtml
+
+    try:
+        rows = lhtml.fromstring(html).iter("tr")
+    except Exception:  # noqa: BLE001 - fall back to unstructured's flat text
+        return ""
+    lines = (" | ".join(" ".join(c.text_content().split()) for c in r if c.tag in ("td", "th"))
+             for r in rows)
+    return "\n".join(line for line in lines if line.strip(" |"))
+
+
+# -- a stand-in for unstructured.nlp.tokenize ----------------------------------------------------
+
+_WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*|[^\w\s]")
+_SENT_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
+_PROSE_END_RE = re.compile(r"\w[\"'”’)\]]*[.!?][\"'”’)\]]*$")
+_AUXILIARIES = frozenset("""am is are was were be been being has have had do does did will
+    would shall should can could may might must""".split())
+_PAST = frozenset("""grew rose fell began became brought bought built came found gave got held
+    kept knew led left made met paid put ran said saw sold sent spent stood told took went won
+    wrote""".split())
+
+
+def _pos_tag(text: str) -> list[tuple[str, str]]:
+    """Only "is there a verb?" is ever asked. Yes for an auxiliary, for a past form after the
+    first word ("Revenue grew 14%", "We hired 12" but not "Extended leave"), and for a sentence
+    ending in . ! or ? (headings rarely do). Base forms are left out: "Parental leave"."""
+    words = _WORD_RE.findall(text)
+    tags = [(w, "VB" if w.lower() in _AUXILIARIES or i and (w.lower() in _PAST or len(w) > 4
+                                                            and w.endswith("ed")) else "NN")
+            for i, w in enumerate(words)]
+    if len(words) > 3 and _PROSE_END_RE.search(text.rstrip()):
+        tags[-1] = (tags[-1][0], "VB")
+    return tags
+
+
+def _use_light_nlp() -> None:
+    """Serve unstructured's tokenizers from regexes before it imports spaCy (and torch, ~5 s)."""
+    import types
+
+    module = sys.modules.get("unstructured.nlp.tokenize") or types.ModuleType(
+        "unstructured.nlp.tokenize")
+    sys.modules["unstructured.nlp.tokenize"] = module
+    for target in (module, sys.modules.get("unstructured.partition.text_type")):
+        if target is not None:
+            target.word_tokenize, target.pos_tag = _WORD_RE.findall, _pos_tag
+            target.sent_tokenize = lambda text: [s for s in _SENT_RE.split(text.strip()) if s]
+
+
+_use_light_nlp()

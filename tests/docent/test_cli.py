@@ -1,0 +1,74 @@
+"""The CLI as a user runs it: a real process per command, real model, files in a temp data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCENT = [sys.executable, "-m", "docent.cli"]
+
+
+def run(args: list[str], data_dir: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DOCENT_DATA_DIR": str(data_dir), "DOCENT_EMBEDDING__BACKEND": "torch"}
+    proc = subprocess.run(DOCENT + args, capture_output=True, text=True, env=env, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"docent {args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.mark.parametrize("args", [[], ["ingest"], ["search"], ["status"], ["bench"], ["bench", "retrieval"], ["bench", "ingest"]])
+def test_every_command_has_help(args, tmp_path):
+    out = run(args + ["--help"], tmp_path).stdout
+    assert "Usage" in out and "--help" in out
+
+
+def test_ingest_search_status(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "policy.md").write_text("# Travel\n\nHotels are capped at 180 euros per night.\n\n# Leave\n\nParental leave lasts sixteen weeks.\n")
+    (docs / "bad.pdf").write_bytes(b"%PDF-1.4 garbage")
+    data = tmp_path / "data"
+    first = run(["ingest", str(docs)], data)
+    assert "quarantined" in first.stdout and "bad.pdf" in first.stdout
+    summary = first.stdout
+    assert "ingest summary" in summary
+    hits = [json.loads(line) for line in run(["search", "hotel price per night", "-k", "2", "--json"], data).stdout.splitlines()]
+    assert hits[0]["rank"] == 1 and "180 euros" in hits[0]["text"] and hits[0]["source"].endswith("policy.md")
+    assert hits[0]["section"] == "Travel"
+    shown = run(["search", "parental leave", "--mode", "bm25"], data).stdout
+    assert "policy.md" in shown and "sixteen weeks" in shown
+    status = run(["status"], data).stdout
+    assert "1 documents indexed" in status and "1 quarantined" in status and "bad.pdf" in status
+
+
+def test_bad_input_gets_a_clear_message(tmp_path):
+    missing = run(["ingest", str(tmp_path / "nope")], tmp_path / "d", check=False)
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    empty = run(["search", "anything"], tmp_path / "d2", check=False)
+    assert empty.returncode == 1 and "docent ingest" in empty.stderr
+    env_bad = subprocess.run(DOCENT + ["status"], capture_output=True, text=True,
+                             env={**os.environ, "DOCENT_RETRIEVAL__K": "zero"})
+    assert env_bad.returncode == 2 and "retrieval.k" in env_bad.stderr
+
+
+def test_bench_retrieval_json(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    topics = ["volcanoes erupt lava", "penguins live in antarctica", "bread needs yeast to rise",
+              "comets have icy tails", "violins have four strings", "glaciers carve valleys"]
+    corpus.write_text("".join(json.dumps({"_id": f"d{i}", "title": t.split()[0], "text": t}) + "\n" for i, t in enumerate(topics)))
+    (tmp_path / "queries.jsonl").write_text("".join(json.dumps({"_id": f"q{i}", "text": t}) + "\n" for i, t in
+                                                    enumerate(["lava from a volcano", "antarctic penguins", "string instrument violin"])))
+    (tmp_path / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t1\nq2\td4\t1\n")
+    live = tmp_path / "data"
+    out = run(["bench", "retrieval", "--corpus", str(corpus), "--queries", str(tmp_path / "queries.jsonl"),
+               "--qrels", str(tmp_path / "qrels.tsv"), "--mode", "dense", "--json"], live).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) == {"mode", "ndcg@10", "recall@100", "mrr@10", "queries", "seconds"}
+    assert result["mode"] == "dense" and result["queries"] == 3
+    assert result["ndcg@10"] > 0.9 and result["recall@100"] == 1.0
+    assert not (live / "lancedb").exists() or not any((live / "lancedb").iterdir()), "the live index was touched"
