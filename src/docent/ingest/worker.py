@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
 
-from docent.ingest.parse import Element, ParseError, parse_bytes  # noqa: E402
+from docent.ingest.parse import Element, ParseError, parse_bytes, preload  # noqa: E402
 from docent.ingest.sources import read_bytes  # noqa: E402
 
 
@@ -28,7 +28,8 @@ class WorkResult:
 
 
 def warm_up() -> None:
-    """Pool initializer: importing this module (parsers included) happens before any time limit runs."""
+    """Pool initializer: every parser's imports happen before any per-file time limit runs."""
+    preload()
 
 
 def load_and_parse(uri: str, known_hash: str | None, strategy: str, storage_options: dict | None) -> WorkResult:
