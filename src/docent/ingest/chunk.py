@@ -85,22 +85,33 @@ class _Piece:
     section: tuple[str, ...]
 
 
-def _pieces(elements: Sequence[Element], counter: TokenCounter, max_tokens: int, overlap: int) -> list[_Piece]:
-    """Elements as pieces no larger than the budget: sentences, then word-piece windows."""
+def _pieces(
+    elements: Sequence[Element], counter: TokenCounter, max_tokens: int, overlap: int, heading_cost: dict
+) -> list[_Piece]:
+    """Elements as pieces that fit the budget left beside their heading: sentences, then windows."""
     sizes = counter.count([e.text for e in elements])
     out: list[_Piece] = []
     for el, size in zip(elements, sizes):
-        if size <= max_tokens:
+        limit = max_tokens if el.category == "Title" else max(16, max_tokens - heading_cost[el.section])
+        if size <= limit:
             out.append(_Piece(el.text, size, el.category, el.page, el.section))
             continue
         sep = "\n" if el.category == "Table" else None
         parts = el.text.split(sep) if sep else _SENTENCE_END.split(el.text)
         parts = [p for p in parts if p.strip()]
         for part, part_size in zip(parts, counter.count(parts)):
-            windows = [part] if part_size <= max_tokens else counter.split(part, max_tokens, overlap)
+            windows = [part] if part_size <= limit else counter.split(part, limit, overlap)
             for w, n in zip(windows, counter.count(windows) if len(windows) > 1 else [part_size]):
                 out.append(_Piece(w, n, el.category, el.page, el.section))
     return out
+
+
+def _heading_costs(elements: Sequence[Element], counter: TokenCounter) -> dict[tuple[str, ...], int]:
+    """Word pieces of each section's own heading (plus its newline), which every chunk repeats."""
+    sections = list(dict.fromkeys(e.section for e in elements))
+    named = [s for s in sections if s]
+    costs = dict(zip(named, (n + 1 for n in counter.count([s[-1] for s in named]))))
+    return {s: costs.get(s, 0) for s in sections}
 
 
 def chunk_elements(
@@ -113,11 +124,21 @@ def chunk_elements(
     overlap_tokens: int,
     fingerprint: str = "",
 ) -> list[Chunk]:
-    """Pack a document's elements into citable chunks with deterministic ids."""
-    pieces = _pieces(elements, counter, max_tokens, overlap_tokens)
+    """Pack a document's elements into citable chunks with deterministic ids.
+
+    A chunk that does not begin with its section's title starts with that title on a line of its
+    own, so a passage from the middle of a section still says what it is about (for the reader,
+    BM25 and the embedding alike); the budget counts it.
+    """
+    costs = _heading_costs(elements, counter)
+    pieces = _pieces(elements, counter, max_tokens, overlap_tokens, costs)
     groups: list[list[_Piece]] = []
     current: list[_Piece] = []
     used = 0
+
+    def opening(first: _Piece) -> int:
+        return 0 if first.category == "Title" else costs[first.section]
+
     for piece in pieces:
         # +1 per join: the newline between pieces is one more word piece at most.
         fits = used + piece.tokens + len(current) <= max_tokens
@@ -125,9 +146,12 @@ def chunk_elements(
         if current and (not fits or new_section):
             groups.append(current)
             carry = _overlap_tail(current, overlap_tokens) if not new_section and piece.category != "Table" else []
-            if sum(p.tokens for p in carry) + piece.tokens + len(carry) > max_tokens:
+            if carry and opening(carry[0]) + sum(p.tokens for p in carry) + piece.tokens + len(carry) > max_tokens:
                 carry = []
-            current, used = list(carry), sum(p.tokens for p in carry)
+            current = list(carry)
+            used = opening(carry[0]) + sum(p.tokens for p in carry) if carry else 0
+        if not current:
+            used = opening(piece)
         current.append(piece)
         used += piece.tokens
     if current:
@@ -135,8 +159,10 @@ def chunk_elements(
 
     chunks = []
     for position, group in enumerate(groups):
-        text = "\n".join(p.text for p in group)
-        body = next((p for p in group if p.category != "Title"), group[0])
+        lead = group[0]
+        heading = [lead.section[-1]] if opening(lead) and lead.section[-1] != lead.text else []
+        text = "\n".join(heading + [p.text for p in group])
+        body = next((p for p in group if p.category != "Title"), lead)
         h = content_hash(text)
         chunks.append(
             Chunk(
@@ -146,7 +172,7 @@ def chunk_elements(
                 text=text,
                 content_hash=h,
                 source_uri=source_uri,
-                page=group[0].page,
+                page=lead.page,
                 section=" > ".join(body.section),
                 category=body.category,
                 fingerprint=fingerprint,

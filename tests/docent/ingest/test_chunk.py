@@ -29,6 +29,7 @@ def test_no_chunk_exceeds_the_token_budget(counter):
     joined = " ".join(c.text for c in chunks)
     for i in range(60):  # nothing is lost
         assert f"Sentence number {i} " in joined
+    assert all(c.text.startswith("Budget\n") for c in chunks), "every chunk names its section"
 
 
 def test_long_text_overlaps_between_chunks(counter):
