@@ -30,9 +30,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 demo: setup
 	$(BIN)/docent ingest samples/acme
-	$(BIN)/docent search "How many days of parental leave do employees get?" -k 3
-	$(BIN)/docent search "hotel budget per night when travelling" -k 3
-	$(BIN)/docent search "Which office is in Lisbon?" -k 3 --mode bm25
+	$(BIN)/docent search "How many weeks of parental leave does the secondary caregiver get?" -k 3
+	$(BIN)/docent search "What is the hotel cap in New York?" -k 3
+	$(BIN)/docent search "What was Q3 2025 revenue?" -k 3
+	$(BIN)/docent search "Who leads the Lyon lab?" -k 3 --mode bm25
 	$(BIN)/docent status
 
 test: setup
