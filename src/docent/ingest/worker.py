@@ -7,6 +7,7 @@ embedding model), and so a hung or crashing parser can be killed without touchin
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ class WorkResult:
 def warm_up() -> None:
     """Pool initializer: every parser's imports happen before any per-file time limit runs."""
     preload()
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # per-glyph colour warnings, not actionable
 
 
 def load_and_parse(uri: str, known_hash: str | None, strategy: str, storage_options: dict | None) -> WorkResult:
