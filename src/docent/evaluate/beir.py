@@ -88,8 +88,7 @@ def build_index(
         total += len(chunks)
         if on_progress:
             on_progress(len(corpus[i : i + BATCH_DOCS]))
-    if hasattr(index, "refresh"):
-        index.refresh()
+    index.refresh()
     return total
 
 

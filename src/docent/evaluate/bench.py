@@ -46,8 +46,7 @@ def retrieval_benchmark(
             alpha = (alphas or {}).get(mode, ws.settings.retrieval.alpha)
             results.append(beir.evaluate_mode(qs, judgements, index, vectors, mode, alpha))
     finally:
-        if hasattr(index, "drop"):
-            index.drop()
+        index.drop()
         index.close()
         shutil.rmtree(tmp, ignore_errors=True)
     total = round(time.perf_counter() - started, 2)

@@ -80,4 +80,10 @@ class VectorIndex(Protocol):
     def chunk_ids(self, doc_id: str) -> set[str]:
         """The chunk ids stored for one document (used by tests and sync checks)."""
 
+    def refresh(self) -> None:
+        """Make everything written so far searchable and well indexed (call after a write batch)."""
+
+    def drop(self) -> None:
+        """Delete the whole table/collection (throwaway indexes, tests)."""
+
     def close(self) -> None: ...

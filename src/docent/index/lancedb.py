@@ -148,5 +148,8 @@ class LanceDBIndex:
         """The whole table (benchmarks and exports)."""
         return self._table.to_arrow()
 
+    def drop(self) -> None:
+        self._db.drop_table(self._name)
+
     def close(self) -> None:
         """LanceDB holds no server connection; nothing to release."""

@@ -279,6 +279,9 @@ class WeaviateIndex:
                 break
         return ids
 
+    def refresh(self) -> None:
+        """Weaviate indexes each object as it is written; nothing to fold in."""
+
     def drop(self) -> None:
         """Delete the whole collection (test clean-up, or a rebuild from scratch)."""
         self._client.collections.delete(self.name)

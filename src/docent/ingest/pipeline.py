@@ -80,8 +80,7 @@ class Ingestor:
             on_start(len(todo))
         self._process(todo, known, report, storage_options, on_progress or (lambda d, c: None))
         self._remove_missing(root, files, known, report)
-        if hasattr(self.index, "refresh"):
-            self.index.refresh()
+        self.index.refresh()
         report.seconds = time.perf_counter() - started
         return report
 

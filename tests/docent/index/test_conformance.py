@@ -58,8 +58,7 @@ def index(request, tmp_path) -> VectorIndex:
         request.addfinalizer(idx.drop)
     chunks, vectors = zip(*CORPUS)
     idx.upsert(list(chunks), np.stack(vectors))
-    if hasattr(idx, "refresh"):
-        idx.refresh()
+    idx.refresh()
     yield idx
     idx.close()
 
@@ -125,8 +124,7 @@ def test_unknown_filter_field_is_refused(index):
 
 def test_delete_by_document(index):
     index.delete_documents(["doc-a", "doc-missing"])
-    if hasattr(index, "refresh"):
-        index.refresh()
+    index.refresh()
     assert index.count() == 3
     assert index.chunk_ids("doc-a") == set()
     assert all(h.chunk.doc_id != "doc-a" for h in index.search_bm25("parental leave vacation", 5))
