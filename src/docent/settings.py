@@ -77,7 +77,7 @@ class IndexSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
     k: int = Field(5, ge=1, le=1000)
-    alpha: float = Field(0.5, ge=0.0, le=1.0, description="hybrid weight of the dense side")
+    alpha: float = Field(0.6, ge=0.0, le=1.0, description="hybrid weight of the dense side (tuned on SciFact train)")
     candidates: int = Field(100, ge=1, description="chunks fetched per side before fusion")
 
 

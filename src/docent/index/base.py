@@ -1,9 +1,8 @@
 """The vector index contract every backend (LanceDB, Weaviate) fulfils.
 
 Scores are "higher is better" in every mode so callers never care which backend answered.
-Hybrid search is relative-score fusion (Weaviate's default): each list's scores are min-max
-normalised to [0, 1] and combined as ``alpha * dense + (1 - alpha) * bm25``; ``alpha=1`` is pure
-dense, ``alpha=0`` pure BM25.
+Hybrid search fuses the two lists by standardised score, weighted ``alpha`` (dense) against
+``1 - alpha`` (BM25), the same way on every backend: see :mod:`docent.index.fusion`.
 """
 
 from __future__ import annotations

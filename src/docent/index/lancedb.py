@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from docent.index.base import Chunk, Filters, SearchHit, validate_filters
-from docent.index.fusion import relative_score_fusion
+from docent.index.fusion import fused_search
 
 _COLUMNS = ("chunk_id", "doc_id", "position", "text", "content_hash", "source_uri", "page", "section", "category", "fingerprint")
 ANN_MIN_ROWS = 50_000
@@ -132,10 +132,7 @@ class LanceDBIndex:
     def search_hybrid(
         self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None = None, candidates: int = 100
     ) -> list[SearchHit]:
-        n = max(k, candidates)
-        dense = self.search_dense(vector, n, filters) if alpha > 0 else []
-        bm25 = self.search_bm25(query, n, filters) if alpha < 1 else []
-        return relative_score_fusion(dense, bm25, alpha, k)
+        return fused_search(self, query, vector, k, alpha, filters, candidates)
 
     def count(self) -> int:
         return self._table.count_rows()

@@ -17,12 +17,13 @@ import numpy as np
 import weaviate
 from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
 from weaviate.classes.init import AdditionalConfig, Auth, Timeout
-from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
+from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections.classes.filters import _Filters
 from weaviate.exceptions import AuthenticationFailedError, UnexpectedStatusCodeError, WeaviateConnectionError
 from weaviate.exceptions import WeaviateGRPCUnavailableError, WeaviateStartUpError, WeaviateTimeoutError
 
 from docent.index.base import Chunk, Filters, SearchHit, validate_filters
+from docent.index.fusion import fused_search
 from docent.settings import WeaviateSettings
 
 VECTOR_NAME = "default"  # the one named vector of collections we create
@@ -217,7 +218,7 @@ class WeaviateIndex:
                     break
 
     def _hits(self, response: Any, kind: str) -> list[SearchHit]:
-        """Objects → hits. Hybrid's per-side scores exist only inside the free-text ``explain_score``."""
+        """Objects → hits, with the score in the slot of the side that produced it."""
         hits = []
         for obj in response.objects:
             meta = obj.metadata
@@ -225,7 +226,6 @@ class WeaviateIndex:
             hits.append(SearchHit(
                 properties_to_chunk(obj.properties), score,
                 dense_score=score if kind == "dense" else None, bm25_score=score if kind == "bm25" else None,
-                extra={"explain": meta.explain_score} if kind == "hybrid" else {},
             ))
         return hits
 
@@ -252,16 +252,8 @@ class WeaviateIndex:
         self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None = None,
         candidates: int = 100,
     ) -> list[SearchHit]:
-        """Server-side relative-score fusion over the top ``max(k, candidates)``, like the LanceDB backend."""
-        if k < 1 or matches_nothing(filters):
-            return []
-        vec = np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
-        response = self._col.query.hybrid(
-            query=query, vector=vec, alpha=float(alpha), query_properties=["text"],
-            fusion_type=HybridFusion.RELATIVE_SCORE, limit=max(k, candidates), filters=to_weaviate_filter(filters),
-            target_vector=self._vector, return_metadata=MetadataQuery(score=True, explain_score=True),
-        )
-        return self._hits(response, "hybrid")[:k]
+        """Dense and BM25 queries fused client-side, exactly as on LanceDB (see ``docent.index.fusion``)."""
+        return fused_search(self, query, vector, k, alpha, filters, candidates)
 
     def count(self) -> int:
         return int(self._col.aggregate.over_all(total_count=True).total_count or 0)
