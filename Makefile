@@ -54,4 +54,4 @@ bench-ingest: setup
 bench-query: setup
 	$(BIN)/python benchmarks/query_latency.py
 bench-embed: setup
-	$(BIN)/python benchmarks/embed_backends.py --data $(DATA)/scifact-dev
+	$(BIN)/python benchmarks/embed_backends.py --data $(DATA)/scifact-dev --limit 1000 --rounds 3 --backends torch,torch-bf16,onnx-O2,openvino --ndcg torch,openvino

@@ -29,7 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data/scifact-dev"))
     ap.add_argument("--limit", type=int, help="only the first N abstracts")
-    ap.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"])
+    ap.add_argument("--backend", choices=["openvino", "torch", "onnx"])
     args = ap.parse_args()
 
     settings = load_settings(**({"embedding": {"backend": args.backend}} if args.backend else {}))

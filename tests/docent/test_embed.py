@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from docent.embed import EXPORTED_FILE, EmbeddingModelError, Embedder, model_path
+from docent.settings import EmbeddingSettings
+
+TEXTS = ["Parental leave lasts sixteen weeks.", "The Lyon lab opened in 2025.", "x" * 5000]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["openvino", "onnx"])
+def test_exported_backends_match_torch_and_export_once(backend, tmp_path, embedder):
+    fast = Embedder(EmbeddingSettings(backend=backend), tmp_path)
+    vectors = fast.encode(TEXTS)
+    assert vectors.dtype == np.float32 and vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosine = np.sum(vectors * embedder.encode(TEXTS), axis=1)
+    assert cosine.min() > 0.99
+    exported = tmp_path / "models" / f"{fast.path.name}-{backend}" / EXPORTED_FILE[backend]
+    assert exported.is_file()
+    assert not list(fast.path.glob(EXPORTED_FILE[backend])), "the packaged model folder was written to"
+
+
+def test_unknown_model_without_a_path_is_a_clear_error(tmp_path):
+    with pytest.raises(EmbeddingModelError, match="DOCENT_EMBEDDING__MODEL_PATH"):
+        model_path(EmbeddingSettings(model="intfloat/e5-large"))
+    with pytest.raises(EmbeddingModelError, match="no sentence-transformers model"):
+        model_path(EmbeddingSettings(model_path=str(tmp_path)))
+
+
+def test_query_and_batch_vectors_agree(embedder):
+    q = embedder.embed_query(TEXTS[0])
+    assert np.allclose(q, embedder.encode(TEXTS[:1])[0], atol=1e-5)
+    assert embedder.encode([]).shape == (0, 384)
