@@ -22,7 +22,7 @@ app = typer.Typer(help="Docent: documents in, hybrid search out.", no_args_is_he
 bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _workspace():
@@ -55,6 +55,9 @@ def ingest(
     """Index new and changed documents, drop removed ones, quarantine what cannot be parsed."""
     from docent.ingest.sources import SourceError
 
+    if "://" not in path and not Path(path).exists():
+        err.print(f"[red]{escape(path)}: no such folder or file[/red]")
+        raise typer.Exit(2)
     ws = _workspace()
     with err.status("loading the embedding model…"):
         _ = ws.embedder.model  # loaded before the bar starts, so it shows real rates

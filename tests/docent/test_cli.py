@@ -49,6 +49,8 @@ def test_ingest_search_status(tmp_path):
 def test_bad_input_gets_a_clear_message(tmp_path):
     missing = run(["ingest", str(tmp_path / "nope")], tmp_path / "d", check=False)
     assert missing.returncode == 2 and "no such folder" in missing.stderr
+    gone_bucket = run(["ingest", "memory://no-bucket/x"], tmp_path / "d", check=False)
+    assert gone_bucket.returncode == 2 and "no such folder or bucket" in gone_bucket.stderr
     empty = run(["search", "anything"], tmp_path / "d2", check=False)
     assert empty.returncode == 1 and "docent ingest" in empty.stderr
     env_bad = subprocess.run(DOCENT + ["status"], capture_output=True, text=True,
