@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--qrels", default="train.tsv")
     ap.add_argument("--backend", choices=["openvino", "torch", "onnx"], help="embedding backend (default: settings)")
     ap.add_argument("--alphas", default="0.3,0.4,0.5,0.6,0.7", help="hybrid weights to sweep")
-    ap.add_argument("--candidates", default="300", help="chunks fetched per side, comma-separated to sweep")
+    ap.add_argument("--candidates", default="500", help="chunks fetched per side, comma-separated to sweep")
     args = ap.parse_args()
 
     overrides = {"embedding": {"backend": args.backend}} if args.backend else {}

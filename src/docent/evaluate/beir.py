@@ -2,7 +2,9 @@
 
 The index is throwaway (a temporary table or collection, never the live one). Documents are
 chunked like any ingested file (title as the section heading); a document's score for a query is
-its best chunk's score, so results are ranked per document as BEIR's qrels expect.
+its best chunk's score, so results are ranked per document as BEIR's qrels expect. Each side
+fetches 500 chunks (not the interactive ``retrieval.candidates``): Recall@100 needs at least 100
+distinct documents, and abstracts are split into about two chunks each.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def run_queries(
     mode: str,
     alpha: float,
     depth: int = 100,
-    candidates: int = 300,
+    candidates: int = 500,
 ) -> Run:
     """Each query's documents, best first, ``depth`` deep (chunk hits collapsed to their document)."""
     run: dict[str, list[str]] = {}
@@ -122,7 +124,7 @@ def evaluate_mode(
     query_vectors: dict[str, np.ndarray],
     mode: str,
     alpha: float,
-    candidates: int = 300,
+    candidates: int = 500,
 ) -> dict:
     """Metrics for one mode, with the time the queries took."""
     judged = {q: t for q, t in queries.items() if q in qrels}
