@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from docent.index.base import SearchHit
+
+_SIDES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="docent-hybrid")
 
 
 def _standardised(hits: Sequence[SearchHit]) -> tuple[dict[str, float], float]:
@@ -65,6 +68,11 @@ def fused_search(
     Weaviate (whose server-side hybrid offers only rank and min-max fusion).
     """
     n = max(k, candidates)
-    dense = index.search_dense(vector, n, filters) if alpha > 0 else []
-    bm25 = index.search_bm25(query, n, filters) if alpha < 1 else []
-    return zscore_fusion(dense, bm25, alpha, k)
+    if alpha >= 1:
+        return zscore_fusion(index.search_dense(vector, n, filters), [], alpha, k)
+    if alpha <= 0:
+        return zscore_fusion([], index.search_bm25(query, n, filters), alpha, k)
+    # Both searches release the GIL (Rust in LanceDB, sockets for Weaviate): run them side by side.
+    dense = _SIDES.submit(index.search_dense, vector, n, filters)
+    bm25 = index.search_bm25(query, n, filters)
+    return zscore_fusion(dense.result(), bm25, alpha, k)

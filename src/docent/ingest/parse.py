@@ -3,11 +3,11 @@
 Why the code looks the way it does (unstructured 0.27, installed without its [pdf] extra):
 - Its paragraph classifier needs spaCy's ``en_core_web_sm``, which it pip-installs from GitHub
   at first use: that fails offline, and importing spaCy also imports torch (~5 s).
-  ``_use_light_nlp`` answers its three NLP calls with regexes instead: offline, deterministic,
+  ``light_nlp`` answers its three NLP calls with regexes instead: offline, deterministic,
   ~1.5 ms for a 1.5 kB text file. Only the Title/NarrativeText guess for unstyled paragraphs
   depends on it; headings from styles and tags do not.
 - ``partition_pdf`` imports unstructured-inference (torch, layout models) even for "fast", so
-  ``_partition_pdf`` runs the same fast path from its parts: pdfminer, the element classifier,
+  ``docent.ingest.pdf`` runs the same fast path from its parts: pdfminer, the element classifier,
   the reading-order sort.
 - Text is decoded here (BOM, UTF-8, detector, cp1252): unstructured's guess fails on short
   cp1252 files.
@@ -22,7 +22,6 @@ import importlib
 import io
 import os
 import re
-import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
@@ -30,6 +29,11 @@ from typing import Any, Callable
 
 os.environ.setdefault("SCARF_NO_ANALYTICS", "true")  # unstructured phones home unless told not to
 os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
+
+from docent.ingest import light_nlp  # noqa: E402
+from docent.ingest.pdf import partition_pdf  # noqa: E402
+
+light_nlp.install()
 
 
 @dataclass(frozen=True)
@@ -189,64 +193,8 @@ def _via(module: str, feed: str = "text", **kw: Any) -> Callable[[bytes, str], l
     return run
 
 
-def _partition_pdf(data: bytes, strategy: str) -> list[Any]:
-    """unstructured's "fast" PDF path, assembled from its parts: ``partition_pdf`` itself imports
-    unstructured-inference (torch, layout models) at module level, even for "fast"."""
-    if strategy not in ("fast", "auto"):
-        from unstructured.partition.pdf import partition_pdf  # needs unstructured[pdf]
-
-        return partition_pdf(file=io.BytesIO(data), strategy=strategy, languages=[""])
-    from unstructured.cleaners.core import clean_extra_whitespace
-    from unstructured.documents.coordinates import PixelSpace
-    from unstructured.nlp.patterns import PARAGRAPH_PATTERN
-    from unstructured.partition.pdf_image.pdfminer_utils import (
-        get_text_with_deduplication, open_pdfminer_pages_generator)
-    from unstructured.partition.text import element_from_text
-    from unstructured.partition.utils.sorting import sort_page_elements
-
-    _drop_pdf_colorspaces()
-    out: list[Any] = []
-    pages = open_pdfminer_pages_generator(io.BytesIO(data))  # repairs broken pages with pikepdf
-    for number, (_page, layout) in enumerate(pages, start=1):
-        system, found = PixelSpace(width=layout.width, height=layout.height), []
-        for obj in layout:  # text in figures (form XObjects) has no get_text: gather its chars
-            in_figure = not hasattr(obj, "get_text")
-            snippets = re.split(PARAGRAPH_PATTERN, _figure_text(obj)) if in_figure \
-                else [get_text_with_deduplication(obj, 2.0)]  # 2.0: unstructured's fake-bold fix
-            x1, y1, x2, y2 = obj.x0, layout.height - obj.y1, obj.x1, layout.height - obj.y0
-            points = ((x1, y1), (x1, y2), (x2, y2), (x2, y1))
-            for text in filter(str.strip, map(clean_extra_whitespace, snippets)):
-                # a figure's box says little about where its text sits: no header/footer guess
-                el = element_from_text(text, *(() if in_figure else (points, system)))
-                el.metadata.page_number = number
-                found.append(el)
-        out += sort_page_elements(sort_page_elements(found, "basic"), "xy-cut")
-    return out
-
-
-def _figure_text(item: Any) -> str:
-    """All the text inside a pdfminer container, as unstructured's fast path gathers it."""
-    if hasattr(item, "get_text"):
-        return item.get_text()
-    return "".join(_figure_text(child) for child in item) if hasattr(item, "__iter__") else "\n"
-
-
-@cache
-def _drop_pdf_colorspaces() -> None:
-    """Some PDFs carry malformed ICC colour spaces that make pdfminer raise; text needs no
-    colour, so drop them (the patch unstructured's own partition_pdf applies on import)."""
-    import wrapt
-
-    @wrapt.patch_function_wrapper("pdfminer.pdfinterp", "PDFPageInterpreter.init_resources")
-    def _init_resources(wrapped: Any, _instance: Any, args: Any, kwargs: Any) -> Any:
-        resources = args[0]
-        if isinstance(resources, dict) and "ColorSpace" in resources:
-            resources = {k: v for k, v in resources.items() if k != "ColorSpace"}
-        return wrapped(resources, *args[1:], **kwargs)
-
-
 _PARTITIONERS: dict[str, Callable[[bytes, str], list[Any]]] = {
-    "pdf": _partition_pdf, "txt": _via("text"), "md": _via("md"), "html": _via("html"),
+    "pdf": partition_pdf, "txt": _via("text"), "md": _via("md"), "html": _via("html"),
     "rst": _via("rst"), "org": _via("org"), "xml": _via("xml"),
     "csv": _via("csv", "utf8"), "tsv": _via("tsv", "utf8"),
     "docx": _via("docx", "file"), "epub": _via("epub", "file"), "odt": _via("odt", "file"),
@@ -323,44 +271,3 @@ def _table_text(html: str) -> str:
     lines = (" | ".join(" ".join(c.text_content().split()) for c in r if c.tag in ("td", "th"))
              for r in rows)
     return "\n".join(line for line in lines if line.strip(" |"))
-
-
-# -- a stand-in for unstructured.nlp.tokenize ----------------------------------------------------
-
-_WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*|[^\w\s]")
-_SENT_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
-_PROSE_END_RE = re.compile(r"\w[\"'”’)\]]*[.!?][\"'”’)\]]*$")
-_AUXILIARIES = frozenset("""am is are was were be been being has have had do does did will
-    would shall should can could may might must""".split())
-_PAST = frozenset("""grew rose fell began became brought bought built came found gave got held
-    kept knew led left made met paid put ran said saw sold sent spent stood told took went won
-    wrote""".split())
-
-
-def _pos_tag(text: str) -> list[tuple[str, str]]:
-    """Only "is there a verb?" is ever asked. Yes for an auxiliary, for a past form after the
-    first word ("Revenue grew 14%", "We hired 12" but not "Extended leave"), and for a sentence
-    ending in . ! or ? (headings rarely do). Base forms are left out: "Parental leave"."""
-    words = _WORD_RE.findall(text)
-    tags = [(w, "VB" if w.lower() in _AUXILIARIES or i and (w.lower() in _PAST or len(w) > 4
-                                                            and w.endswith("ed")) else "NN")
-            for i, w in enumerate(words)]
-    if len(words) > 3 and _PROSE_END_RE.search(text.rstrip()):
-        tags[-1] = (tags[-1][0], "VB")
-    return tags
-
-
-def _use_light_nlp() -> None:
-    """Serve unstructured's tokenizers from regexes before it imports spaCy (and torch, ~5 s)."""
-    import types
-
-    module = sys.modules.get("unstructured.nlp.tokenize") or types.ModuleType(
-        "unstructured.nlp.tokenize")
-    sys.modules["unstructured.nlp.tokenize"] = module
-    for target in (module, sys.modules.get("unstructured.partition.text_type")):
-        if target is not None:
-            target.word_tokenize, target.pos_tag = _WORD_RE.findall, _pos_tag
-            target.sent_tokenize = lambda text: [s for s in _SENT_RE.split(text.strip()) if s]
-
-
-_use_light_nlp()

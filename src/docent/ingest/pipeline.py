@@ -26,7 +26,8 @@ from docent.ingest.sources import SourceFile, list_files, normalise_root
 from docent.ingest.worker import WorkResult, load_and_parse, warm_up
 from docent.settings import Settings
 
-FLUSH_CHUNKS = 256
+FLUSH_CHUNKS = 512  # chunks per embed/write batch: big enough for length-sorted batching
+PARSE_AHEAD = 512  # documents queued to the parser processes while the embedder works
 
 
 @dataclass
@@ -117,7 +118,7 @@ class Ingestor:
             queue = iter(todo)
             for f in queue:
                 inflight.append(self._submit(pool, f, known, storage_options))
-                if len(inflight) >= p.workers * 16:
+                if len(inflight) >= PARSE_AHEAD:
                     break
             while inflight:
                 f, future = inflight.popleft()
