@@ -173,7 +173,14 @@ def _has_pandoc() -> bool:
 
 # -- partitioning --------------------------------------------------------------------------------
 
-_UNDERLINED_RE = re.compile(r"^([^\n]*\w[^\n]*)\r?\n[ \t]*(?:=+|-+|~+)[ \t]*\r?$", re.M)
+# Linear in the line length: the title group cannot run past the line end, and the "has a word
+# character" test is done in Python (a \w inside the group backtracks quadratically on long lines).
+_UNDERLINED_RE = re.compile(r"^([^\r\n]+)\r?\n[ \t]*(?:=+|-+|~+)[ \t]*\r?$", re.M)
+
+
+def _heading_line(match: re.Match) -> str:
+    title = match.group(1)
+    return f"\n{title}\n" if any(ch.isalnum() for ch in title) else match.group(0)
 
 
 def _via(module: str, feed: str = "text", **kw: Any) -> Callable[[bytes, str], list[Any]]:
@@ -186,7 +193,7 @@ def _via(module: str, feed: str = "text", **kw: Any) -> Callable[[bytes, str], l
             return fn(file=io.BytesIO(data), languages=[""], **kw)
         text = _html_text(data) if module == "html" else _decode(data)
         if module == "text":  # a heading underlined with === or --- becomes its own paragraph
-            text = _UNDERLINED_RE.sub(r"\n\1\n", text)
+            text = _UNDERLINED_RE.sub(_heading_line, text)
         if feed == "utf8":
             return fn(file=io.BytesIO(text.encode()), encoding="utf-8", languages=[""], **kw)
         return fn(text=text, languages=[""], **kw)

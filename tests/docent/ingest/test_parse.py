@@ -107,6 +107,17 @@ def test_small_text_files_parse_in_a_few_milliseconds() -> None:
     assert per_file < 0.025, f"{per_file * 1000:.1f} ms per 1.5 kB file"
 
 
+def test_long_single_line_paragraphs_parse_in_linear_time() -> None:
+    """An abstract is one long line; a backtracking heading regex made this quadratic."""
+    line = ("Microstructural development of cerebral white matter was assessed in vivo. " * 80).encode()
+    parse_bytes(line, "warm-up.txt")
+    start = time.perf_counter()
+    for i in range(10):
+        doc = parse_bytes(line + str(i).encode(), f"{i}.txt")
+    per_file = (time.perf_counter() - start) / 10
+    assert doc.elements and per_file < 0.025, f"{per_file * 1000:.1f} ms for a 6 kB line"
+
+
 def test_parsing_never_loads_spacy_or_downloads_a_model() -> None:
     """unstructured would fetch en_core_web_sm from GitHub at first use; we must not."""
     code = ("import sys; from docent.ingest.parse import parse_bytes, preload; preload(); "
