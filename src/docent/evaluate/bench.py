@@ -91,6 +91,7 @@ def ingest_benchmark(settings: Settings, path: Path, log: Callable[[str], None] 
         "backend": settings.embedding.backend,
         "documents": docs,
         "chunks": first.chunks,
+        "chunks_embedded": first.embedded,
         "quarantined": len(first.quarantined),
         "ingest_seconds": round(first.seconds, 2),
         "ingest_docs_per_s": round(docs / first.seconds, 2),

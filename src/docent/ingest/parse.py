@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 os.environ.setdefault("SCARF_NO_ANALYTICS", "true")  # unstructured phones home unless told not to
 os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
@@ -74,7 +74,7 @@ def parse_bytes(data: bytes, filename: str, strategy: str = "fast") -> ParsedDoc
     says nothing). ``strategy`` is unstructured's PDF strategy. Bad input raises ParseError."""
     if not data.strip():
         raise ParseError("empty file")
-    kind = _ALIASES.get(ext := PurePosixPath(filename).suffix.lower().lstrip("."), ext)
+    kind = _kind(filename)
     if kind not in _PARTITIONERS and kind not in _UNSUPPORTED:
         kind = _sniff(data)
     if kind in _UNSUPPORTED or kind not in _PARTITIONERS:
@@ -93,13 +93,27 @@ def parse_bytes(data: bytes, filename: str, strategy: str = "fast") -> ParsedDoc
     return ParsedDocument(elements=elements, file_type=kind)
 
 
-def preload() -> None:
-    """Import every partitioner now (seconds), so that a worker's first document does not pay
-    for it, e.g. inside a per-file time limit. Parsing works without calling this."""
-    for module in ("text", "md", "html", "xml", "csv", "tsv", "docx", "pptx", "xlsx", "email",
-                   "msg", "epub", "odt", "rtf", "rst", "org", "pdf_image.pdfminer_utils",
-                   "utils.sorting"):
-        importlib.import_module(f"unstructured.partition.{module}")
+_MODULES = {"txt": ("text",), "md": ("md",), "html": ("html",), "xml": ("xml",), "csv": ("csv",),
+            "tsv": ("tsv",), "docx": ("docx",), "pptx": ("pptx",), "xlsx": ("xlsx",),
+            "eml": ("email",), "msg": ("msg",), "epub": ("epub",), "odt": ("odt",),
+            "rtf": ("rtf",), "rst": ("rst",), "org": ("org",),
+            "pdf": ("pdf_image.pdfminer_utils", "utils.sorting")}
+
+
+def preload(filenames: Iterable[str] | None = None) -> None:
+    """Import the partitioners these files need (all of them by default) now, so that a worker's
+    first document does not pay seconds of imports inside its time limit. Optional."""
+    kinds = {_kind(name) for name in filenames} if filenames is not None else set(_MODULES)
+    unknown = not kinds <= set(_MODULES)  # sniffed later: could be anything
+    for kind, modules in _MODULES.items():
+        if kind in kinds or unknown:
+            for module in modules:
+                importlib.import_module(f"unstructured.partition.{module}")
+
+
+def _kind(filename: str) -> str:
+    ext = PurePosixPath(filename).suffix.lower().lstrip(".")
+    return _ALIASES.get(ext, ext)
 
 
 # -- reading the bytes -------------------------------------------------------------------------

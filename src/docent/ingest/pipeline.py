@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -113,7 +114,8 @@ class Ingestor:
         counter = token_counter(str(self.embedder.tokenizer_file))
         pending = _Pending()
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPool(max_workers=p.workers, context=ctx, initializer=warm_up) as pool:
+        kinds = sorted({"x" + Path(f.name).suffix.lower() for f in todo})  # one name per file type
+        with ProcessPool(max_workers=p.workers, context=ctx, initializer=warm_up, initargs=(kinds,)) as pool:
             inflight: deque = deque()
             queue = iter(todo)
             for f in queue:

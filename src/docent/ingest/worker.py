@@ -28,9 +28,9 @@ class WorkResult:
     error: str | None = None
 
 
-def warm_up() -> None:
-    """Pool initializer: every parser's imports happen before any per-file time limit runs."""
-    preload()
+def warm_up(filenames: list[str] | None = None) -> None:
+    """Pool initializer: the parsers' imports happen before any per-file time limit runs."""
+    preload(filenames)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # per-glyph colour warnings, not actionable
 
 
