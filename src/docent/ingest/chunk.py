@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,17 @@ from docent.ingest.parse import Element
 
 NAMESPACE = uuid.UUID("6f1c1c52-3f0e-4a39-9d3c-5a0c2b1d9e77")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
+_ROW_END = re.compile(r"\n")
+
+
+def _spans(text: str, separator: re.Pattern) -> list[tuple[int, int]]:
+    """(start, end) of the non-blank parts between separators."""
+    bounds, start = [], 0
+    for m in separator.finditer(text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    return [(a, b) for a, b in bounds if text[a:b].strip()]
 
 
 def doc_id_for(source_uri: str) -> str:
@@ -49,7 +61,11 @@ class TokenCounter:
         self._tok.no_padding()
 
     def count(self, texts: Sequence[str]) -> list[int]:
-        return [len(e.ids) for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
+        return [len(starts) for starts in self.starts(texts)]
+
+    def starts(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each text's word-piece start offsets: counts for any span of it, without re-tokenizing."""
+        return [[a for a, _ in e.offsets] for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
 
     def split(self, text: str, max_tokens: int, overlap: int) -> list[str]:
         """Cut one over-long piece at word-piece boundaries, windows overlapping by ``overlap``."""
@@ -89,17 +105,19 @@ def _pieces(
     elements: Sequence[Element], counter: TokenCounter, max_tokens: int, overlap: int, heading_cost: dict
 ) -> list[_Piece]:
     """Elements as pieces that fit the budget left beside their heading: sentences, then windows."""
-    sizes = counter.count([e.text for e in elements])
+    offsets = counter.starts([e.text for e in elements])
     out: list[_Piece] = []
-    for el, size in zip(elements, sizes):
+    for el, starts in zip(elements, offsets):
         limit = max_tokens if el.category == "Title" else max(16, max_tokens - heading_cost[el.section])
-        if size <= limit:
-            out.append(_Piece(el.text, size, el.category, el.page, el.section))
+        if len(starts) <= limit:
+            out.append(_Piece(el.text, len(starts), el.category, el.page, el.section))
             continue
-        sep = "\n" if el.category == "Table" else None
-        parts = el.text.split(sep) if sep else _SENTENCE_END.split(el.text)
-        parts = [p for p in parts if p.strip()]
-        for part, part_size in zip(parts, counter.count(parts)):
+        # Sentences (table rows) sized from the element's own tokenization: splits fall on
+        # whitespace, where word pieces never straddle, so the counts are exact.
+        spans = _spans(el.text, _ROW_END if el.category == "Table" else _SENTENCE_END)
+        parts = [el.text[a:b] for a, b in spans]
+        sizes = [bisect_left(starts, b) - bisect_left(starts, a) for a, b in spans]
+        for part, part_size in zip(parts, sizes):
             windows = [part] if part_size <= limit else counter.split(part, limit, overlap)
             for w, n in zip(windows, counter.count(windows) if len(windows) > 1 else [part_size]):
                 out.append(_Piece(w, n, el.category, el.page, el.section))
