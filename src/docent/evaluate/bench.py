@@ -26,7 +26,6 @@ def retrieval_benchmark(
     queries: Path,
     qrels: Path,
     modes: list[str],
-    alphas: dict[str, float] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[dict]:
@@ -41,10 +40,8 @@ def retrieval_benchmark(
     try:
         beir.build_index(docs, ws.settings, index, ws.embedder, on_progress)
         vectors = beir.embed_queries({q: t for q, t in qs.items() if q in judgements}, ws.embedder)
-        results = []
-        for mode in modes:
-            alpha = (alphas or {}).get(mode, ws.settings.retrieval.alpha)
-            results.append(beir.evaluate_mode(qs, judgements, index, vectors, mode, alpha))
+        alpha = ws.settings.retrieval.alpha
+        results = [beir.evaluate_mode(qs, judgements, index, vectors, mode, alpha) for mode in modes]
     finally:
         index.drop()
         index.close()

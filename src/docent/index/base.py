@@ -8,7 +8,7 @@ Hybrid search fuses the two lists by standardised score, weighted ``alpha`` (den
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -40,7 +40,6 @@ class SearchHit:
     score: float
     dense_score: float | None = None
     bm25_score: float | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 def validate_filters(filters: Filters | None) -> dict:
