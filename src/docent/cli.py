@@ -11,28 +11,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
 from rich.markup import escape  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from docent.settings import SettingsError, load_settings  # noqa: E402
+from docent.commands.common import console, err, workspace  # noqa: E402
+from docent.commands.index import index_app  # noqa: E402
 
 app = typer.Typer(help="Docent: documents in, hybrid search out.", no_args_is_help=True, add_completion=False)
 bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-console = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _workspace():
-    from docent.workspace import Workspace
-
-    try:
-        return Workspace(load_settings())
-    except SettingsError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(2) from None
+app.add_typer(index_app, name="index")
 
 
 def _rate_progress() -> Progress:
@@ -51,6 +40,9 @@ def _rate_progress() -> Progress:
 def ingest(
     path: str = typer.Argument(..., help="A folder, a file, or an fsspec URL such as s3://bucket/prefix."),
     retry_quarantined: bool = typer.Option(False, help="Parse quarantined files again even if unchanged."),
+    allow_mass_delete: bool = typer.Option(
+        False, help="Delete removed files even when they are more than sync.max_delete_share of the source."
+    ),
 ) -> None:
     """Index new and changed documents, drop removed ones, quarantine what cannot be parsed."""
     from docent.ingest.sources import SourceError
@@ -58,14 +50,14 @@ def ingest(
     if "://" not in path and not Path(path).exists():
         err.print(f"[red]{escape(path)}: no such folder or file[/red]")
         raise typer.Exit(2)
-    ws = _workspace()
+    ws = workspace()
     with err.status("loading the embedding model…"):
         _ = ws.embedder.model  # loaded before the bar starts, so it shows real rates
     with _rate_progress() as progress:
         task = progress.add_task("ingesting", total=None, rate="")
         done = {"docs": 0, "chunks": 0}
 
-        def on_progress(docs: int, chunks: int) -> None:
+        def on_progress(docs: float, chunks: int) -> None:
             done["docs"] += docs
             done["chunks"] += chunks
             elapsed = max(progress.tasks[task].elapsed or 1e-9, 1e-9)
@@ -76,6 +68,7 @@ def ingest(
             report = ws.ingest(
                 path,
                 retry_quarantined=retry_quarantined,
+                allow_mass_delete=allow_mass_delete,
                 on_start=lambda n: progress.update(task, total=n),
                 on_progress=on_progress,
             )
@@ -83,6 +76,15 @@ def ingest(
             err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from None
     _print_report(report)
+    live, _ = ws.versions.alias()
+    if live != report.version:
+        console.print(
+            f"[yellow]built index version {report.version} beside the live one ({live}); search still reads "
+            f"{live}. Check it, then run `docent index promote {report.version}`.[/yellow]"
+        )
+    if report.deletion_blocked:
+        err.print(f"[red]{escape(report.deletion_blocked)}[/red]")
+        raise typer.Exit(3)
 
 
 def _print_report(report) -> None:
@@ -110,9 +112,9 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """Search the index and print the best chunks with their sources."""
-    ws = _workspace()
+    ws = workspace()
     filters = {k_: v for k_, v in (("doc_id", doc_id), ("category", category)) if v}
-    if ws.index.count() == 0:
+    if ws.retriever.index.count() == 0:
         err.print("[red]the index is empty: run `docent ingest PATH` first[/red]")
         raise typer.Exit(1)
     try:
@@ -138,14 +140,17 @@ def search(
 @app.command()
 def status() -> None:
     """What is indexed, and which files are quarantined and why."""
-    ws = _workspace()
+    ws = workspace()
     records = ws.manifest.all().values()
     indexed = [r for r in records if r.status == "indexed"]
     quarantined = [r for r in records if r.status == "quarantined"]
+    live, _ = ws.versions.alias()
+    role = "live" if live == ws.version else f"not live; live is {live}" if live else "not built yet"
     console.print(f"data directory: {ws.settings.data_dir}  index: {ws.settings.index.backend}")
+    console.print(f"configured index version: {ws.version} ({role})")
     console.print(f"{len(indexed)} documents indexed ({sum(r.chunks for r in indexed)} chunks), {len(quarantined)} quarantined")
     for r in quarantined:
-        console.print(f"  [yellow]{escape(r.source_uri)}[/yellow]: {escape(r.error or '')}")
+        console.print(f"  [yellow]{escape(r.source_uri)}[/yellow] ({r.stage}): {escape(r.error or '')}")
 
 
 @bench_app.command("retrieval")
@@ -159,7 +164,7 @@ def bench_retrieval(
     """nDCG@10, Recall@100 and MRR@10 on a BEIR data set, in a throwaway index."""
     from docent.evaluate.bench import retrieval_benchmark
 
-    ws = _workspace()
+    ws = workspace()
     if mode not in ("dense", "bm25", "hybrid"):
         err.print(f"[red]unknown mode {mode!r}; choose dense, bm25 or hybrid[/red]")
         raise typer.Exit(2)
@@ -186,7 +191,7 @@ def bench_ingest(
     """Ingestion throughput against raw model encoding of the same chunks, plus the no-op re-run."""
     from docent.evaluate.bench import ingest_benchmark
 
-    ws = _workspace()
+    ws = workspace()
     result = ingest_benchmark(ws.settings, path, log=lambda m: err.print(escape(m)))
     if as_json:
         print(json.dumps(result))

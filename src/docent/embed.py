@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PACKAGED_MODELS = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+PROGRESS_BATCHES = 4  # encode batches per progress report
 EXPORTED_FILE = {"onnx": "onnx/model.onnx", "openvino": "openvino/openvino_model.xml"}
 
 
@@ -127,17 +129,26 @@ class Embedder:
         vectors = np.asarray(vectors, dtype=np.float32)  # bf16 backends: normalise in float32
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
-    def embed(self, texts: list[str]) -> tuple[np.ndarray, int]:
-        """Vectors for ``texts`` and how many had to be computed (the rest came from the cache)."""
+    def embed(self, texts: list[str], on_progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` and how many had to be computed (the rest came from the cache).
+
+        Texts are encoded longest first in slices of a few batches: batches of similar lengths
+        waste no padding (as in one big ``encode`` call), and ``on_progress(n)`` hears of each
+        slice, so a progress bar moves during a large call.
+        """
         hashes = [content_hash(t) for t in texts]
         known = self.cache.get_many(self.model_id, hashes) if self.cache else {}
         missing = {h: t for h, t in zip(hashes, texts) if h not in known}
-        if missing:
-            fresh = self.encode(list(missing.values()))
-            computed = dict(zip(missing.keys(), fresh))
+        order = sorted(missing, key=lambda h: -len(missing[h]))
+        step = self.settings.batch_size * PROGRESS_BATCHES
+        for start in range(0, len(order), step):
+            part = order[start : start + step]
+            computed = dict(zip(part, self.encode([missing[h] for h in part])))
             if self.cache:
                 self.cache.put_many(self.model_id, computed)
             known.update(computed)
+            if on_progress:
+                on_progress(len(part))
         out = np.stack([known[h] for h in hashes]) if texts else np.zeros((0, self.dim), np.float32)
         return out.astype(np.float32, copy=False), len(missing)
 

@@ -89,6 +89,15 @@ class CacheSettings(BaseModel):
     redis_url: str | None = Field(None, description="Redis for the embedding cache; default: SQLite in the data directory")
 
 
+class SyncSettings(BaseModel):
+    sources: list[str] = Field(default_factory=list, description="folders or fsspec URLs the Dagster sensor watches")
+    max_delete_share: float = Field(
+        0.2, ge=0.0, le=1.0, description="a listing that would delete more of a source's documents deletes nothing"
+    )
+    guard_min_documents: int = Field(20, ge=0, description="smaller sources are exempt, unless the listing is empty")
+    batch_documents: int = Field(1000, ge=1, description="documents per Dagster ingestion run")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCENT_", env_nested_delimiter="__", extra="forbid")
 
@@ -100,6 +109,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     state: StateSettings = StateSettings()
     cache: CacheSettings = CacheSettings()
+    sync: SyncSettings = SyncSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -78,6 +78,9 @@ class VectorIndex(Protocol):
     def chunk_ids(self, doc_id: str) -> set[str]:
         """The chunk ids stored for one document (used by tests and sync checks)."""
 
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks stored per document id (sync checks: they must equal the manifest's counts)."""
+
     def refresh(self) -> None:
         """Make everything written so far searchable and well indexed (call after a write batch)."""
 

@@ -142,6 +142,11 @@ class LanceDBIndex:
         rows = self._table.search().where(where_clause({"doc_id": doc_id})).select(["chunk_id"]).limit(None).to_list()
         return {r["chunk_id"] for r in rows}
 
+    def chunk_counts(self) -> dict[str, int]:
+        ids = self._table.search().select(["doc_id"]).limit(None).to_arrow().column("doc_id")
+        counts = ids.value_counts()
+        return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
+
     def to_arrow(self) -> pa.Table:
         """The whole table (benchmarks and exports)."""
         return self._table.to_arrow()

@@ -9,6 +9,7 @@ module-level functions so they are tested without a server.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -270,6 +271,13 @@ class WeaviateIndex:
             if len(response.objects) < page:
                 break
         return ids
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Counted client-side over a cursor: exact for any number of documents."""
+        counts: Counter[str] = Counter()
+        for obj in self._col.iterator(return_properties=["doc_id"]):
+            counts[str(obj.properties["doc_id"])] += 1
+        return dict(counts)
 
     def refresh(self) -> None:
         """Weaviate indexes each object as it is written; nothing to fold in."""

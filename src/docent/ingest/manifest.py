@@ -8,7 +8,7 @@ means the document is simply processed again (chunk ids are deterministic: no du
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -16,15 +16,16 @@ import sqlalchemy as sa
 from docent.store.db import engine_for, metadata, upsert
 
 documents = sa.Table(
-    "documents",
+    "manifest",
     metadata,
+    sa.Column("version", sa.String(32), primary_key=True),  # the index version (fingerprint)
     sa.Column("doc_id", sa.String(36), primary_key=True),
     sa.Column("source_uri", sa.Text, nullable=False, index=True),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("mtime", sa.Float, nullable=False),
-    sa.Column("fingerprint", sa.String(32), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # indexed | quarantined
+    sa.Column("stage", sa.String(16)),  # where a quarantined document failed: read | parse | chunk | embed | index
     sa.Column("error", sa.Text),
     sa.Column("chunks", sa.Integer, nullable=False, default=0),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -38,28 +39,43 @@ class DocumentRecord:
     content_hash: str
     size: int
     mtime: float
-    fingerprint: str
     status: str
     error: str | None = None
     chunks: int = 0
+    stage: str | None = None
+    updated_at: datetime | None = field(default=None, compare=False)  # set by the store
 
 
 class Manifest:
-    def __init__(self, url: str):
-        self._engine = engine_for(url)
+    """The records of one index version: each version keeps its own, so blue-green builds never mix."""
 
-    def all(self) -> dict[str, DocumentRecord]:
-        """Every record, by doc_id."""
+    def __init__(self, url: str, version: str):
+        self._engine = engine_for(url)
+        self.version = version
+
+    def _select(self, *where) -> dict[str, DocumentRecord]:
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(documents)).mappings().all()
+            rows = conn.execute(sa.select(documents).where(documents.c.version == self.version, *where)).mappings().all()
         fields = DocumentRecord.__dataclass_fields__
         return {r["doc_id"]: DocumentRecord(**{f: r[f] for f in fields}) for r in rows}
 
+    def all(self) -> dict[str, DocumentRecord]:
+        """Every record of this version, by doc_id."""
+        return self._select()
+
+    def get_many(self, doc_ids: list[str]) -> dict[str, DocumentRecord]:
+        found: dict[str, DocumentRecord] = {}
+        for i in range(0, len(doc_ids), 500):
+            found.update(self._select(documents.c.doc_id.in_(doc_ids[i : i + 500])))
+        return found
+
     def save(self, records: list[DocumentRecord]) -> None:
-        now = datetime.now(timezone.utc)
-        upsert(self._engine, documents, [{**asdict(r), "updated_at": now} for r in records], "doc_id")
+        stamp = datetime.now(timezone.utc)
+        rows = [{**asdict(r), "version": self.version, "updated_at": stamp} for r in records]
+        upsert(self._engine, documents, rows, ("version", "doc_id"))
 
     def delete(self, doc_ids: list[str]) -> None:
         with self._engine.begin() as conn:
             for i in range(0, len(doc_ids), 500):
-                conn.execute(sa.delete(documents).where(documents.c.doc_id.in_(doc_ids[i : i + 500])))
+                part = doc_ids[i : i + 500]
+                conn.execute(sa.delete(documents).where(documents.c.version == self.version, documents.c.doc_id.in_(part)))

@@ -1,68 +1,174 @@
 """Incremental ingestion: sources → parse → chunk → embed → index, in sync with the manifest.
 
-Parsing runs in separate processes (``parsing.workers``) with a per-file time limit, ahead of
-the embedder, so the two overlap; a file that hangs or crashes its parser is quarantined and the
-run goes on. Chunks are embedded and written in batches; a document's manifest record is written
-only after its chunks are in the index. Unchanged files (same size, mtime and fingerprint, or the
-same bytes) are neither parsed nor embedded; removed files leave the index.
+The stages are methods of :class:`Ingestor`, called by ``docent ingest`` (:meth:`Ingestor.run`,
+which streams documents through them in batches) and by the Dagster assets (one stage per
+asset): there is one code path. A document that fails at any stage is quarantined with the stage
+and the reason, and the batch goes on. A document's manifest record is written only after its
+chunks are in the index; unchanged files are neither parsed nor embedded; removed files leave
+the index.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-from collections import deque
-from collections.abc import Callable
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from pebble import ProcessExpired, ProcessPool
+import numpy as np
 
 from docent.embed import Embedder
 from docent.index.base import Chunk, VectorIndex
+from docent.index.versions import IndexVersions
 from docent.ingest.chunk import chunk_elements, doc_id_for, token_counter
 from docent.ingest.manifest import DocumentRecord, Manifest
-from docent.ingest.sources import SourceFile, list_files, normalise_root
-from docent.ingest.worker import WorkResult, load_and_parse, warm_up
+from docent.ingest.parser_pool import parse_files
+from docent.ingest.plan import Plan, plan_sync
+from docent.ingest.sources import SourceFile, list_files
+from docent.ingest.worker import WorkResult
 from docent.settings import Settings
 
-FLUSH_CHUNKS = 512  # chunks per embed/write batch: big enough for length-sorted batching
-PARSE_AHEAD = 512  # documents queued to the parser processes while the embedder works
+FLUSH_CHUNKS = 2048  # chunks per embed/write batch: length-sorted, so little padding is encoded
+FLUSH_DOCS = 2048  # documents per manifest write when few of them have new chunks
 
 
 @dataclass
 class IngestReport:
+    version: str = ""
     new: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
-    quarantined: dict[str, str] = field(default_factory=dict)
+    quarantined: dict[str, str] = field(default_factory=dict)  # uri -> "stage: reason"
+    deletion_blocked: str | None = None
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, started: float) -> None:
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
-ProgressFn = Callable[[int, int], None]  # (documents done, chunks written) since the last call
+ProgressFn = Callable[[float, int], None]  # (documents done, chunks embedded) since the last call
 
 
 @dataclass
-class _Pending:
-    chunks: list[Chunk] = field(default_factory=list)
-    records: list[DocumentRecord] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    docs: int = 0
+class Prepared:
+    """One document's new chunks and the record to write once they are in the index."""
+
+    record: DocumentRecord
+    chunks: list[Chunk]
+    replaces: bool  # an older version of the document is indexed and must go
+    reindex: bool = True  # False: same bytes under a new mtime, only the record changes
 
 
 class Ingestor:
-    """One ingestion run over one source root."""
+    """Ingestion into one index version: the configured one."""
 
-    def __init__(self, settings: Settings, index: VectorIndex, embedder: Embedder, manifest: Manifest):
+    def __init__(self, settings: Settings, index: VectorIndex, embedder: Embedder, manifest: Manifest, versions: IndexVersions):
         self.settings = settings
         self.index = index
         self.embedder = embedder
         self.manifest = manifest
-        self.fingerprint = settings.index_fingerprint()
+        self.versions = versions
+        self.counter = token_counter(str(embedder.tokenizer_file))
+        self._known: dict[str, DocumentRecord] | None = None
+
+    @property
+    def known(self) -> dict[str, DocumentRecord]:
+        if self._known is None:
+            self._known = self.manifest.all()
+        return self._known
+
+    # ---- stages ----
+
+    def plan(self, root: str, storage_options: dict | None = None, **options) -> Plan:
+        """List ``root`` and compare with the manifest (``retry_quarantined``, ``allow_mass_delete``)."""
+        files = list(list_files(root, storage_options))
+        return plan_sync(root, files, self.known, self.settings, **options)
+
+    def record_plan(self, plan: Plan, report: IngestReport) -> None:
+        report.unchanged.extend(f.uri for f in plan.unchanged)
+        report.deletion_blocked = plan.deletion_blocked
+        for f, reason in plan.oversize:
+            self.quarantine(f.uri, f, "", "read", reason, report)
+
+    def parse(self, files: list[SourceFile], storage_options: dict | None = None) -> Iterator[tuple[SourceFile, WorkResult]]:
+        hashes = {r.source_uri: r.content_hash for r in self.known.values() if r.status == "indexed"}
+        return parse_files(files, hashes, self.settings.parsing, storage_options)
+
+    def chunk(self, f: SourceFile, result: WorkResult, report: IngestReport) -> Prepared | None:
+        """Chunks for one parsed file; None (and a quarantine record) when it failed."""
+        doc_id = doc_id_for(f.uri)
+        rec = self.known.get(doc_id)
+        if result.error is not None:
+            self.quarantine(f.uri, f, result.content_hash, result.stage or "parse", result.error, report)
+            return None
+        if result.elements is None:  # same bytes, touched file: remember the new mtime only
+            report.unchanged.append(f.uri)
+            record = DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, "indexed", None, rec.chunks)
+            return Prepared(record, [], replaces=False, reindex=False)
+        c = self.settings.chunking
+        try:
+            chunks = chunk_elements(
+                result.elements, doc_id=doc_id, source_uri=f.uri, counter=self.counter,
+                max_tokens=c.max_tokens, overlap_tokens=c.overlap_tokens, fingerprint=self.manifest.version,
+            )
+        except Exception as exc:  # a chunker bug must quarantine one document, never stop the batch
+            self.quarantine(f.uri, f, result.content_hash, "chunk", f"{type(exc).__name__}: {exc}", report)
+            return None
+        (report.updated if rec else report.new).append(f.uri)
+        record = DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, "indexed", None, len(chunks))
+        return Prepared(record, chunks, replaces=rec is not None and rec.status == "indexed")
+
+    def embed(self, batch: list[Prepared], report: IngestReport, on_progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """One vector per chunk of ``batch``, in order (cached texts are not encoded again)."""
+        texts = [c.text for p in batch for c in p.chunks]
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        vectors, computed = self.embedder.embed(texts, on_progress=on_progress)
+        report.embedded += computed
+        return vectors
+
+    def write(self, batch: list[Prepared], vectors: np.ndarray, report: IngestReport) -> None:
+        """Replace the batch's documents in the index, then record them in the manifest."""
+        replaced = [p.record.doc_id for p in batch if p.replaces]
+        chunks = [c for p in batch for c in p.chunks]
+        if replaced:
+            self.index.delete_documents(replaced)
+        if chunks:
+            self.index.upsert(chunks, vectors)
+        self.manifest.save([p.record for p in batch])
+        report.chunks += len(chunks)
+
+    def remove(self, gone: list[DocumentRecord], report: IngestReport) -> None:
+        if gone:
+            self.index.delete_documents([r.doc_id for r in gone])
+            self.manifest.delete([r.doc_id for r in gone])
+            report.deleted.extend(r.source_uri for r in gone)
+
+    def finish(self, report: IngestReport) -> None:
+        """Make new text searchable and mark the version built; the first version goes live."""
+        started = time.perf_counter()
+        self.index.refresh()
+        self.versions.mark_built(self.manifest.version)
+        if self.versions.alias()[0] is None:
+            self.versions.switch(self.manifest.version)
+        report.version = self.manifest.version
+        report.timed("index", started)
+
+    def quarantine(self, uri: str, f: SourceFile | None, digest: str, stage: str, reason: str, report: IngestReport) -> None:
+        """Record why a document is not indexed; a previously indexed version's chunks leave the index."""
+        report.quarantined[uri] = f"{stage}: {reason}"
+        doc_id = doc_id_for(uri)
+        rec = self.known.get(doc_id)
+        size, mtime = (f.size, f.mtime) if f else (rec.size, rec.mtime) if rec else (0, 0.0)
+        record = DocumentRecord(doc_id, uri, digest, size, mtime, "quarantined", reason, 0, stage)
+        if rec is not None and rec.status == "indexed":
+            self.index.delete_documents([doc_id])
+        self.manifest.save([record])
+
+    # ---- the streaming composition used by `docent ingest` ----
 
     def run(
         self,
@@ -70,127 +176,62 @@ class Ingestor:
         *,
         storage_options: dict | None = None,
         retry_quarantined: bool = False,
+        allow_mass_delete: bool = False,
         on_start: Callable[[int], None] | None = None,
         on_progress: ProgressFn | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
-        report = IngestReport()
-        files = list(list_files(root, storage_options))
-        known = self.manifest.all()
-        todo = self._plan(files, known, report, retry_quarantined)
+        report = IngestReport(version=self.manifest.version)
+        plan = self.plan(root, storage_options, retry_quarantined=retry_quarantined, allow_mass_delete=allow_mass_delete)
+        self.record_plan(plan, report)
+        report.timed("plan", started)
         if on_start:
-            on_start(len(todo))
-        self._process(todo, known, report, storage_options, on_progress or (lambda d, c: None))
-        self._remove_missing(root, files, known, report)
-        self.index.refresh()
+            on_start(len(plan.todo))
+        progress = on_progress or (lambda d, c: None)
+        batch: list[Prepared] = []
+        docs = chunks = 0
+        for f, result in self._timed(self.parse(plan.todo, storage_options), report, "parse"):
+            docs += 1
+            t = time.perf_counter()
+            prepared = self.chunk(f, result, report)
+            report.timed("chunk", t)
+            if prepared:
+                batch.append(prepared)
+                chunks += len(prepared.chunks)
+            if chunks >= FLUSH_CHUNKS or docs >= FLUSH_DOCS:
+                self._flush(batch, docs, report, progress)
+                batch, docs, chunks = [], 0, 0
+        self._flush(batch, docs, report, progress)
+        self.remove(plan.gone, report)
+        self.finish(report)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _plan(self, files: list[SourceFile], known: dict, report: IngestReport, retry: bool) -> list[SourceFile]:
-        todo = []
-        for f in files:
-            rec = known.get(doc_id_for(f.uri))
-            same_stat = rec and rec.size == f.size and rec.mtime == f.mtime and rec.fingerprint == self.fingerprint
-            if same_stat and (rec.status == "indexed" or not retry):
-                report.unchanged.append(f.uri)
-            elif f.size > self.settings.parsing.max_file_mb * 2**20:
-                limit = self.settings.parsing.max_file_mb
-                reason = f"file is {f.size / 2**20:.1f} MiB, over the {limit:g} MiB limit (parsing.max_file_mb)"
-                self._quarantine(f, rec, "", reason, report)
-            else:
-                todo.append(f)
-        return todo
+    @staticmethod
+    def _timed(results: Iterator, report: IngestReport, stage: str) -> Iterator:
+        """Time spent waiting for the parser processes (parsing itself overlaps the embedder)."""
+        while True:
+            t = time.perf_counter()
+            item = next(results, None)
+            report.timed(stage, t)
+            if item is None:
+                return
+            yield item
 
-    def _quarantine(self, f: SourceFile, rec: DocumentRecord | None, digest: str, reason: str, report: IngestReport) -> None:
-        """Record why a file is not indexed; a previously indexed version's chunks leave the index."""
-        report.quarantined[f.uri] = reason
-        record = DocumentRecord(doc_id_for(f.uri), f.uri, digest, f.size, f.mtime, self.fingerprint, "quarantined", reason)
-        if rec is not None and rec.status == "indexed":
-            self.index.delete_documents([record.doc_id])
-        self.manifest.save([record])
+    def _flush(self, batch: list[Prepared], docs: int, report: IngestReport, on_progress: ProgressFn) -> None:
+        """Embed and write one batch; the progress bar moves with each embedded slice."""
+        total = sum(len(p.chunks) for p in batch)
+        shown = 0.0
 
-    def _process(self, todo, known, report, storage_options, on_progress: ProgressFn) -> None:
-        p = self.settings.parsing
-        counter = token_counter(str(self.embedder.tokenizer_file))
-        pending = _Pending()
-        ctx = multiprocessing.get_context("spawn")
-        kinds = sorted({"x" + Path(f.name).suffix.lower() for f in todo})  # one name per file type
-        with ProcessPool(max_workers=p.workers, context=ctx, initializer=warm_up, initargs=(kinds,)) as pool:
-            inflight: deque = deque()
-            queue = iter(todo)
-            for f in queue:
-                inflight.append(self._submit(pool, f, known, storage_options))
-                if len(inflight) >= PARSE_AHEAD:
-                    break
-            while inflight:
-                f, future = inflight.popleft()
-                nxt = next(queue, None)
-                if nxt is not None:
-                    inflight.append(self._submit(pool, nxt, known, storage_options))
-                self._accept(f, self._result(future), known, report, counter, pending)
-                if len(pending.chunks) >= FLUSH_CHUNKS or pending.docs >= FLUSH_CHUNKS:
-                    self._flush(pending, report, on_progress)
-                    pending = _Pending()
-        self._flush(pending, report, on_progress)
+        def embedded(n: int) -> None:
+            nonlocal shown
+            shown += docs * n / total
+            on_progress(docs * n / total, n)
 
-    def _submit(self, pool: ProcessPool, f: SourceFile, known: dict, storage_options):
-        rec = known.get(doc_id_for(f.uri))
-        unchanged_hash = rec.content_hash if rec and rec.fingerprint == self.fingerprint and rec.status == "indexed" else None
-        args = (f.uri, unchanged_hash, self.settings.parsing.strategy, storage_options)
-        return f, pool.schedule(load_and_parse, args=args, timeout=self.settings.parsing.timeout_s)
-
-    def _result(self, future) -> WorkResult:
-        try:
-            return future.result()
-        except FutureTimeout:
-            return WorkResult("", error=f"parsing took longer than {self.settings.parsing.timeout_s:g} s (parsing.timeout_s)")
-        except ProcessExpired as exc:
-            return WorkResult("", error=f"parser process died (exit code {exc.exitcode})")
-        except OSError as exc:
-            return WorkResult("", error=f"cannot read file: {exc}")
-
-    def _accept(self, f: SourceFile, result: WorkResult, known, report, counter, pending: _Pending) -> None:
-        doc_id = doc_id_for(f.uri)
-        rec = known.get(doc_id)
-        pending.docs += 1
-        if result.error is not None:
-            self._quarantine(f, rec, result.content_hash, result.error, report)
-            return
-        if result.elements is None:  # same bytes, touched file: remember the new mtime only
-            report.unchanged.append(f.uri)
-            pending.records.append(DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, self.fingerprint, "indexed", None, rec.chunks))
-            return
-        c = self.settings.chunking
-        chunks = chunk_elements(
-            result.elements, doc_id=doc_id, source_uri=f.uri, counter=counter,
-            max_tokens=c.max_tokens, overlap_tokens=c.overlap_tokens, fingerprint=self.fingerprint,
-        )
-        (report.updated if rec else report.new).append(f.uri)
-        if rec:
-            pending.replaced.append(doc_id)
-        pending.chunks.extend(chunks)
-        pending.records.append(DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, self.fingerprint, "indexed", None, len(chunks)))
-
-    def _flush(self, pending: _Pending, report: IngestReport, on_progress: ProgressFn) -> None:
-        if pending.chunks:
-            vectors, computed = self.embedder.embed([c.text for c in pending.chunks])
-            report.embedded += computed
-        if pending.replaced:
-            self.index.delete_documents(pending.replaced)
-        if pending.chunks:
-            self.index.upsert(pending.chunks, vectors)
-        self.manifest.save(pending.records)
-        report.chunks += len(pending.chunks)
-        on_progress(pending.docs, len(pending.chunks))
-
-    def _remove_missing(self, root: str, files: list[SourceFile], known: dict, report: IngestReport) -> None:
-        prefix = normalise_root(root)
-        present = {doc_id_for(f.uri) for f in files}
-        gone = [
-            r for r in known.values()
-            if r.doc_id not in present and (r.source_uri == prefix or r.source_uri.startswith(prefix + "/"))
-        ]
-        if gone:
-            self.index.delete_documents([r.doc_id for r in gone])
-            self.manifest.delete([r.doc_id for r in gone])
-            report.deleted.extend(r.source_uri for r in gone)
+        t = time.perf_counter()
+        vectors = self.embed(batch, report, embedded)
+        report.timed("embed", t)
+        t = time.perf_counter()
+        self.write(batch, vectors, report)
+        report.timed("index", t)
+        on_progress(docs - shown, 0)

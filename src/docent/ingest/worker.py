@@ -18,18 +18,26 @@ os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
 from docent.ingest.parse import Element, ParseError, parse_bytes, preload  # noqa: E402
 from docent.ingest.sources import read_bytes  # noqa: E402
 
+PARSER_NICENESS = 10
+
 
 @dataclass(frozen=True)
 class WorkResult:
-    """``elements`` is None when the bytes are unchanged; ``error`` is set when parsing failed."""
+    """``elements`` is None when the bytes are unchanged; ``error`` and ``stage`` are set on failure."""
 
     content_hash: str
     elements: list[Element] | None = None
     error: str | None = None
+    stage: str | None = None
 
 
 def warm_up(filenames: list[str] | None = None) -> None:
-    """Pool initializer: the parsers' imports happen before any per-file time limit runs."""
+    """Pool initializer: the parsers' imports happen before any per-file time limit runs.
+
+    Parsers run at a lower priority: they work ahead of the embedder, and the embedder's
+    threads, which wait for each other, lose more than the parser gains when one is preempted.
+    """
+    os.nice(PARSER_NICENESS)
     preload(filenames)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # per-glyph colour warnings, not actionable
 
@@ -43,6 +51,6 @@ def load_and_parse(uri: str, known_hash: str | None, strategy: str, storage_opti
     try:
         return WorkResult(digest, elements=parse_bytes(data, name, strategy=strategy).elements)
     except ParseError as exc:
-        return WorkResult(digest, error=exc.reason)
+        return WorkResult(digest, error=exc.reason, stage="parse")
     except Exception as exc:  # a parser bug must quarantine one file, never stop the run
-        return WorkResult(digest, error=f"parser failed: {type(exc).__name__}: {exc}"[:500])
+        return WorkResult(digest, error=f"parser failed: {type(exc).__name__}: {exc}"[:500], stage="parse")

@@ -26,8 +26,8 @@ def engine_for(url: str) -> sa.Engine:
     return engine
 
 
-def upsert(engine: sa.Engine, table: sa.Table, rows: list[dict], key: str) -> None:
-    """Insert or update rows by primary key, in one statement per dialect."""
+def upsert(engine: sa.Engine, table: sa.Table, rows: list[dict], key: str | tuple[str, ...]) -> None:
+    """Insert or update rows by primary key (one column or several), in one statement per dialect."""
     if not rows:
         return
     if engine.dialect.name == "postgresql":
@@ -35,8 +35,9 @@ def upsert(engine: sa.Engine, table: sa.Table, rows: list[dict], key: str) -> No
     else:
         from sqlalchemy.dialects.sqlite import insert
     stmt = insert(table)
+    keys = (key,) if isinstance(key, str) else key
     stmt = stmt.on_conflict_do_update(
-        index_elements=[key], set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != key}
+        index_elements=list(keys), set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
     )
     with engine.begin() as conn:
         conn.execute(stmt, rows)

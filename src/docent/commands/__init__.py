@@ -1,0 +1,1 @@
+"""Sub-commands of the ``docent`` command line, one group per file."""

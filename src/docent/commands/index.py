@@ -1,0 +1,85 @@
+"""``docent index list|promote|rollback|drop``: the blue-green index versions."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from docent.commands.common import console, err, workspace
+
+index_app = typer.Typer(help="Index versions: list them, promote one to live, roll back, drop old ones.", no_args_is_help=True)
+
+
+@index_app.command("list")
+def list_versions() -> None:
+    """Every index version with its configuration, documents and role."""
+    from docent.ingest.manifest import Manifest
+
+    ws = workspace()
+    table = Table(title="index versions")
+    for col in ("version", "role", "model", "chunking", "docs", "chunks", "built"):
+        table.add_column(col, no_wrap=col in ("version", "built"))
+    for v in ws.versions.all():
+        records = [r for r in Manifest(ws.settings.state_url, v.version).all().values() if r.status == "indexed"]
+        role = v.role + (" (configured)" if v.version == ws.version else "")
+        emb, chunking = v.config["embedding"], v.config["chunking"]
+        table.add_row(
+            v.version, role, f"{emb['model'].removeprefix('all-')}:{emb['backend']}", f"{chunking['max_tokens']}/{chunking['overlap_tokens']}",
+            str(len(records)), str(sum(r.chunks for r in records)),
+            f"{v.built_at:%Y-%m-%d %H:%M}" if v.built_at else "building",
+        )
+    console.print(table)
+
+
+@index_app.command()
+def promote(
+    version: str = typer.Argument(..., help="A version id (or a unique prefix) from `docent index list`."),
+    force: bool = typer.Option(False, help="Skip the checks (not recommended)."),
+) -> None:
+    """Check a built version and make it live; search switches to it at once."""
+    from docent.index.promotion import promote as run_promotion
+    from docent.index.versions import VersionError
+
+    ws = workspace()
+    try:
+        done = run_promotion(ws, version, force=force)
+    except VersionError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"live: {done.old} → [bold]{done.new}[/bold] (switch took {done.switch_seconds * 1000:.1f} ms)")
+
+
+@index_app.command()
+def rollback() -> None:
+    """Make the previous live version live again."""
+    from docent.index.promotion import rollback as run_rollback
+    from docent.index.versions import VersionError
+
+    ws = workspace()
+    try:
+        done = run_rollback(ws)
+    except VersionError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"live: {done.old} → [bold]{done.new}[/bold] (switch took {done.switch_seconds * 1000:.1f} ms)")
+
+
+@index_app.command()
+def drop(version: str = typer.Argument(..., help="A version that is not live.")) -> None:
+    """Delete a version's table and records (the live version is refused)."""
+    from docent.index.versions import VersionError
+    from docent.ingest.manifest import Manifest
+
+    ws = workspace()
+    try:
+        target = ws.versions.get(version)
+        index = ws.reader(target).index
+        ws.versions.forget(target.version)
+    except VersionError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from None
+    index.drop()
+    manifest = Manifest(ws.settings.state_url, target.version)
+    manifest.delete(list(manifest.all()))
+    console.print(f"dropped version {target.version}")

@@ -1,0 +1,73 @@
+"""What a sync of one source has to do, decided from a listing and the manifest alone.
+
+Files whose size and modification time match their record are unchanged and are never read.
+Files under the root that the listing no longer shows are to be deleted, unless that would
+remove more than ``sync.max_delete_share`` of the root's documents: a truncated or failed
+listing must never empty the index, so such a plan deletes nothing and says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from docent.ingest.chunk import doc_id_for
+from docent.ingest.manifest import DocumentRecord
+from docent.ingest.sources import SourceFile, normalise_root
+from docent.settings import Settings
+
+
+@dataclass
+class Plan:
+    todo: list[SourceFile] = field(default_factory=list)  # new, or size/mtime changed: read, hash, maybe parse
+    unchanged: list[SourceFile] = field(default_factory=list)
+    oversize: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason): quarantined unread
+    gone: list[DocumentRecord] = field(default_factory=list)  # to delete (empty when the guard tripped)
+    deletion_blocked: str | None = None  # why deletions were held back
+
+
+def under_root(uri: str, root: str) -> bool:
+    prefix = normalise_root(root)
+    return uri == prefix or uri.startswith(prefix + "/")
+
+
+def plan_sync(
+    root: str,
+    files: list[SourceFile],
+    known: dict[str, DocumentRecord],
+    settings: Settings,
+    *,
+    retry_quarantined: bool = False,
+    allow_mass_delete: bool = False,
+) -> Plan:
+    plan = Plan()
+    limit = settings.parsing.max_file_mb * 2**20
+    for f in files:
+        rec = known.get(doc_id_for(f.uri))
+        same_stat = rec is not None and rec.size == f.size and rec.mtime == f.mtime
+        if same_stat and (rec.status == "indexed" or not retry_quarantined):
+            plan.unchanged.append(f)
+        elif f.size > limit:
+            mib = settings.parsing.max_file_mb
+            plan.oversize.append((f, f"file is {f.size / 2**20:.1f} MiB, over the {mib:g} MiB limit (parsing.max_file_mb)"))
+        else:
+            plan.todo.append(f)
+    present = {doc_id_for(f.uri) for f in files}
+    corpus = [r for r in known.values() if under_root(r.source_uri, root)]
+    gone = [r for r in corpus if r.doc_id not in present]
+    plan.deletion_blocked = None if allow_mass_delete else deletion_guard(len(gone), len(corpus), len(files), settings)
+    if not plan.deletion_blocked:
+        plan.gone = gone
+    return plan
+
+
+def deletion_guard(deleting: int, corpus: int, listed: int, settings: Settings) -> str | None:
+    """Why deleting ``deleting`` of ``corpus`` documents is refused, or None when it is allowed."""
+    share = settings.sync.max_delete_share
+    small = corpus < settings.sync.guard_min_documents and listed > 0
+    if deleting == 0 or small or deleting <= share * corpus:
+        return None
+    return (
+        f"the listing would delete {deleting} of {corpus} documents ({deleting / corpus:.0%}), more than "
+        f"sync.max_delete_share={share:.0%}; nothing was deleted. If the files really are gone, run "
+        "`docent ingest --allow-mass-delete` (or raise DOCENT_SYNC__MAX_DELETE_SHARE)."
+    )
