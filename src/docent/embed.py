@@ -14,6 +14,7 @@ never written to), staged in a temporary folder and renamed so concurrent proces
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -115,6 +116,10 @@ class Embedder:
 
     @property
     def dim(self) -> int:
+        """Read from the pooling config when there is one, so opening an index needs no model load."""
+        pooling, modules = self.path / "1_Pooling" / "config.json", self.path / "modules.json"
+        if pooling.is_file() and modules.is_file() and "Dense" not in modules.read_text():
+            return int(json.loads(pooling.read_text())["word_embedding_dimension"])
         return int(self.model.get_embedding_dimension())
 
     @property

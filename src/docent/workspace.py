@@ -13,11 +13,13 @@ import time
 from functools import cached_property
 from pathlib import Path
 
+from docent.alerts import Alerts
 from docent.cache import open_cache
 from docent.embed import Embedder
 from docent.index import VectorIndex, open_index, table_name
 from docent.index.base import SearchHit
 from docent.index.versions import IndexVersion, IndexVersions
+from docent.ingest.batches import BatchStore
 from docent.ingest.manifest import Manifest
 from docent.ingest.pipeline import IngestReport, Ingestor
 from docent.retrieve import Retriever
@@ -58,6 +60,14 @@ class Workspace:
     @cached_property
     def manifest(self) -> Manifest:
         return Manifest(self.settings.state_url, self.version)
+
+    @cached_property
+    def batches(self) -> BatchStore:
+        return BatchStore(self.settings.state_url)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        return Alerts(self.settings.state_url)
 
     @cached_property
     def retriever(self) -> LiveRetriever:

@@ -10,9 +10,10 @@ the index.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from docent.ingest.chunk import chunk_elements, doc_id_for, token_counter
 from docent.ingest.manifest import DocumentRecord, Manifest
 from docent.ingest.parser_pool import parse_files
 from docent.ingest.plan import Plan, plan_sync
-from docent.ingest.sources import SourceFile, list_files
+from docent.ingest.sources import SourceFile, list_files, read_bytes
 from docent.ingest.worker import WorkResult
 from docent.settings import Settings
 
@@ -87,6 +88,27 @@ class Ingestor:
         files = list(list_files(root, storage_options))
         return plan_sync(root, files, self.known, self.settings, **options)
 
+    def detect(self, root: str, storage_options: dict | None = None, **options) -> Plan:
+        """The sensor's view of ``root``: :meth:`plan`, then the bytes of stat-changed files that are
+        already indexed are hashed, so a file that was only touched gets its new mtime recorded
+        and is not ingested again. Unchanged files are never read."""
+        plan = self.plan(root, storage_options, **options)
+        todo, touched = [], []
+        for f in plan.todo:
+            rec = self.known.get(doc_id_for(f.uri))
+            if rec is None or rec.status != "indexed":
+                todo.append(f)
+                continue
+            digest = hashlib.sha256(read_bytes(f.uri, storage_options)).hexdigest()
+            if digest == rec.content_hash:
+                touched.append(replace(rec, size=f.size, mtime=f.mtime))
+                plan.unchanged.append(f)
+            else:
+                todo.append(f)
+        self.manifest.save(touched)
+        plan.todo = todo
+        return plan
+
     def record_plan(self, plan: Plan, report: IngestReport) -> None:
         report.unchanged.extend(f.uri for f in plan.unchanged)
         report.deletion_blocked = plan.deletion_blocked
@@ -97,13 +119,16 @@ class Ingestor:
         hashes = {r.source_uri: r.content_hash for r in self.known.values() if r.status == "indexed"}
         return parse_files(files, hashes, self.settings.parsing, storage_options)
 
-    def chunk(self, f: SourceFile, result: WorkResult, report: IngestReport) -> Prepared | None:
-        """Chunks for one parsed file; None (and a quarantine record) when it failed."""
-        doc_id = doc_id_for(f.uri)
-        rec = self.known.get(doc_id)
+    def parsed(self, f: SourceFile, result: WorkResult, report: IngestReport) -> bool:
+        """True when ``result`` goes on to chunking; a failed parse is quarantined here."""
         if result.error is not None:
             self.quarantine(f.uri, f, result.content_hash, result.stage or "parse", result.error, report)
-            return None
+        return result.error is None
+
+    def chunk(self, f: SourceFile, result: WorkResult, report: IngestReport) -> Prepared | None:
+        """Chunks for one parsed file; None (and a quarantine record) when chunking failed."""
+        doc_id = doc_id_for(f.uri)
+        rec = self.known.get(doc_id)
         if result.elements is None:  # same bytes, touched file: remember the new mtime only
             report.unchanged.append(f.uri)
             record = DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, "indexed", None, rec.chunks)
@@ -193,7 +218,7 @@ class Ingestor:
         for f, result in self._timed(self.parse(plan.todo, storage_options), report, "parse"):
             docs += 1
             t = time.perf_counter()
-            prepared = self.chunk(f, result, report)
+            prepared = self.chunk(f, result, report) if self.parsed(f, result, report) else None
             report.timed("chunk", t)
             if prepared:
                 batch.append(prepared)

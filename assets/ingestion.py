@@ -1,0 +1,192 @@
+"""parse → chunk → embed → index, one asset per stage, partitioned by ingestion batch.
+
+Design (figures in the issue note): a run is a process that loads the embedding model, so runs
+are per *batch* (up to ``sync.batch_documents`` files chosen by the sensor), which keeps
+Dagster's own bookkeeping at a handful of events per batch. Per-document visibility comes from
+the ``documents`` asset, partitioned by document id: the index stage logs one materialization
+per indexed document (source, version, chunks, batch) and one failed check evaluation per
+quarantined document (stage and reason). Each asset is a thin call into
+:class:`docent.ingest.pipeline.Ingestor`, the same code ``docent ingest`` runs.
+"""
+
+
+import time
+
+import dagster as dg
+import numpy as np
+
+from assets.resources import DocentResource
+from docent.index.promotion import count_mismatches
+from docent.ingest import checks
+from docent.ingest.chunk import doc_id_for
+from docent.ingest.pipeline import IngestReport, Prepared
+from docent.ingest.sources import SourceFile
+from docent.ingest.worker import WorkResult
+
+batch_partitions = dg.DynamicPartitionsDefinition(name="ingest_batches")
+document_partitions = dg.DynamicPartitionsDefinition(name="documents")
+
+documents = dg.AssetSpec(
+    "documents",
+    partitions_def=document_partitions,
+    group_name="ingestion",
+    deps=["indexed_chunks"],
+    description="One partition per source document (key: document id). Materialized when the document is indexed; "
+    "a failed `ingested` check says why it was quarantined and at which stage.",
+)
+
+
+@dg.asset_check(asset="documents", name="ingested", partitions_def=document_partitions)
+def ingested(context: dg.AssetCheckExecutionContext, docent: DocentResource) -> dg.AssetCheckResult:
+    """Per document: indexed, or quarantined with stage and reason. The ingestion runs log these
+    evaluations themselves; run on its own, the check reads the document's manifest record."""
+    doc_id = context.partition_key
+    record = docent.workspace.manifest.get_many([doc_id]).get(doc_id)
+    if record is None:
+        return dg.AssetCheckResult(passed=False, metadata={"reason": "not in the manifest of the configured version"})
+    return dg.AssetCheckResult(
+        passed=record.status == "indexed",
+        metadata={"source": record.source_uri, "stage": record.stage or "", "reason": record.error or ""},
+    )
+
+
+Parsed = list[tuple[SourceFile, WorkResult]]
+
+
+def _report(docent: DocentResource) -> IngestReport:
+    return IngestReport(version=docent.workspace.version)
+
+
+def _stage_metadata(context: dg.AssetExecutionContext, docent: DocentResource, started: float, **counts) -> dict:
+    return {
+        **counts,
+        "seconds": round(time.perf_counter() - started, 3),
+        "index_version": docent.workspace.version,
+        "batch": context.partition_key,
+    }
+
+
+def _asset(name: str, *check_names: str, kinds: set[str] | None = None):
+    """A batch-partitioned ingestion asset whose checks run on the data it just produced.
+
+    The checks are blocking: a failed one stops the downstream stages of the batch.
+    """
+    specs = [dg.AssetCheckSpec(c, asset=name, blocking=True, description=checks.DESCRIPTIONS[c]) for c in check_names]
+    return dg.asset(name=name, partitions_def=batch_partitions, group_name="ingestion", kinds=kinds or {"python"}, check_specs=specs)
+
+
+def _check(name: str, problems: list[str], what: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=not problems,
+        description=f"{len(problems)} {what}" if problems else "ok",
+        metadata={"problems": len(problems), "examples": dg.MetadataValue.json(problems[:10])},
+    )
+
+
+@_asset("parsed_documents", "parsed_text_not_empty")
+def parsed_documents(context: dg.AssetExecutionContext, docent: DocentResource):
+    """The batch's files read, hashed and parsed in separate processes; failures are quarantined."""
+    started = time.perf_counter()
+    ws = docent.workspace
+    batch = ws.batches.get(context.partition_key)
+    ingestor, report = ws.ingestor(), _report(docent)
+    parsed = [(f, r) for f, r in ingestor.parse(batch.files) if ingestor.parsed(f, r, report)]
+    unchanged = sum(r.elements is None for _, r in parsed)
+    yield dg.Output(parsed, metadata=_stage_metadata(
+        context, docent, started, documents=len(batch.files), parsed=len(parsed) - unchanged,
+        unchanged_bytes=unchanged, quarantined=len(report.quarantined),
+    ))
+    yield _check("parsed_text_not_empty", checks.empty_texts(parsed), "documents parsed to no text")
+
+
+@_asset("document_chunks", "chunk_tokens_within_limit", "chunk_ids_unique")
+def document_chunks(context: dg.AssetExecutionContext, docent: DocentResource, parsed_documents: Parsed):
+    """Structure-aware chunks sized in the model's word pieces."""
+    started = time.perf_counter()
+    ingestor, report = docent.workspace.ingestor(), _report(docent)
+    prepared = [p for f, r in parsed_documents if (p := ingestor.chunk(f, r, report))]
+    yield dg.Output(prepared, metadata=_stage_metadata(
+        context, docent, started, documents=len(prepared), chunks=sum(len(p.chunks) for p in prepared),
+        new=len(report.new), updated=len(report.updated), unchanged=len(report.unchanged),
+        quarantined=len(report.quarantined),
+    ))
+    yield _check("chunk_tokens_within_limit", checks.oversized_chunks(prepared, ingestor.counter), "chunks over the model limit")
+    yield _check("chunk_ids_unique", checks.duplicate_chunk_ids(prepared), "duplicated chunk ids")
+
+
+@_asset("chunk_embeddings", "embedding_dimension_and_norm")
+def chunk_embeddings(context: dg.AssetExecutionContext, docent: DocentResource, document_chunks: list[Prepared]):
+    """One unit vector per chunk, in order; cached texts are not encoded again."""
+    started = time.perf_counter()
+    ws, report = docent.workspace, _report(docent)
+    vectors = ws.ingestor().embed(document_chunks, report)
+    yield dg.Output(vectors, metadata=_stage_metadata(
+        context, docent, started, chunks=len(vectors), embedded=report.embedded,
+        from_cache=len(vectors) - report.embedded, model=ws.embedder.model_id,
+    ))
+    rows = sum(len(p.chunks) for p in document_chunks)
+    yield _check("embedding_dimension_and_norm", checks.bad_vectors(vectors, rows, ws.embedder.dim), "embedding problems")
+
+
+@dg.asset(
+    partitions_def=batch_partitions, group_name="ingestion", kinds={"lancedb"},
+    check_specs=[dg.AssetCheckSpec("index_matches_manifest", asset="indexed_chunks", description=checks.DESCRIPTIONS["index_matches_manifest"])],
+)
+def indexed_chunks(
+    context: dg.AssetExecutionContext,
+    docent: DocentResource,
+    document_chunks: list[Prepared],
+    chunk_embeddings: np.ndarray,
+) -> dg.MaterializeResult:
+    """Chunks written to the configured index version and recorded in the manifest."""
+    started = time.perf_counter()
+    ws = docent.workspace
+    ingestor, report = ws.ingestor(), _report(docent)
+    ingestor.write(document_chunks, chunk_embeddings, report)
+    ingestor.finish(report)
+    batch = ws.batches.get(context.partition_key)
+    records = ws.manifest.get_many([doc_id_for(f.uri) for f in batch.files])
+    _log_documents(context, ws.version, records.values())
+    indexed = [r for r in records.values() if r.status == "indexed"]
+    mismatches = count_mismatches(ws.index, records.values())
+    drift = [f"{d}: expected {want}, stored {have}" for d, (want, have) in mismatches.items() if d in records]
+    live, _ = ws.versions.alias()
+    return dg.MaterializeResult(
+        metadata={
+            **_stage_metadata(context, docent, started, documents=len(indexed), chunks=report.chunks),
+            "quarantined": len(records) - len(indexed),
+            "live_version": live or "",
+            "documents_table": _documents_table(records.values()),
+        },
+        check_results=[_check("index_matches_manifest", drift, "documents out of sync")],
+    )
+
+
+def _log_documents(context: dg.AssetExecutionContext, version: str, records) -> None:
+    """One event per document on the ``documents`` asset: its status in the Dagster UI."""
+    records = list(records)
+    context.instance.add_dynamic_partitions(document_partitions.name, [r.doc_id for r in records])
+    for r in records:
+        meta = {"source": r.source_uri, "index_version": version, "batch": context.partition_key}
+        if r.status == "indexed":
+            context.log_event(dg.AssetMaterialization("documents", partition=r.doc_id, metadata={**meta, "chunks": r.chunks}))
+        else:
+            context.log_event(
+                dg.AssetCheckEvaluation(
+                    asset_key=dg.AssetKey("documents"), check_name="ingested", passed=False, partition=r.doc_id,
+                    severity=dg.AssetCheckSeverity.WARN, metadata={**meta, "stage": r.stage or "", "reason": r.error or ""},
+                )
+            )
+
+
+def _documents_table(records) -> dg.TableMetadataValue:
+    columns = ["source", "status", "stage", "reason", "chunks", "updated"]
+    rows = [
+        dg.TableRecord(
+            {"source": r.source_uri, "status": r.status, "stage": r.stage or "", "reason": r.error or "",
+             "chunks": r.chunks, "updated": f"{r.updated_at:%Y-%m-%d %H:%M:%S}" if r.updated_at else ""}
+        )
+        for r in sorted(records, key=lambda r: (r.status != "quarantined", r.source_uri))
+    ]
+    return dg.MetadataValue.table(rows, schema=dg.TableSchema(columns=[dg.TableColumn(c) for c in columns]))

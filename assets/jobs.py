@@ -1,0 +1,61 @@
+"""Jobs: ingest one batch, promote an index version, reconcile the index with its sources."""
+
+
+import dagster as dg
+
+from assets.ingestion import batch_partitions
+from assets.resources import DocentResource
+from docent.index.promotion import PromotionRefused, count_mismatches, promote
+from docent.ingest.pipeline import IngestReport
+
+INGESTION_ASSETS = ["parsed_documents", "document_chunks", "chunk_embeddings", "indexed_chunks"]
+
+# In-process: one process per run, so the embedding model is loaded once per batch.
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.assets(*INGESTION_ASSETS),
+    partitions_def=batch_partitions,
+    executor_def=dg.in_process_executor,
+    description="Parse, chunk, embed and index one batch of documents chosen by the source sensor.",
+)
+
+
+class PromoteConfig(dg.Config):
+    version: str  # an id or unique prefix from `docent index list`
+    force: bool = False
+
+
+@dg.op(description="Run the promotion checks on a built index version, then point the live alias at it.")
+def promote_version(context: dg.OpExecutionContext, config: PromoteConfig, docent: DocentResource) -> None:
+    try:
+        done = promote(docent.workspace, config.version, force=config.force)
+    except PromotionRefused as exc:
+        raise dg.Failure(str(exc), metadata={"problems": dg.MetadataValue.json(exc.problems)}) from None
+    context.log.info(f"live: {done.old} -> {done.new} in {done.switch_seconds * 1000:.1f} ms")
+    context.add_output_metadata({"old": done.old or "", "new": done.new, "switch_ms": round(done.switch_seconds * 1000, 2)})
+
+
+@dg.job(description="Promote an index version to live after its checks pass (blue-green).")
+def promote_index_job():
+    promote_version()
+
+
+@dg.op(description="Drop index entries that disagree with the manifest, so the next sensor tick re-ingests those documents.")
+def reconcile_index(context: dg.OpExecutionContext, docent: DocentResource) -> None:
+    ws = docent.workspace
+    records = ws.manifest.all()
+    drift = list(count_mismatches(ws.index, records.values()))
+    ingestor = ws.ingestor()
+    known = [records[d] for d in drift if d in records]
+    ingestor.remove(known, IngestReport())
+    orphans = [d for d in drift if d not in records]
+    if orphans:
+        ws.index.delete_documents(orphans)
+    ws.index.refresh()
+    context.log.info(f"{len(known)} documents re-queued, {len(orphans)} orphaned documents removed from the index")
+    context.add_output_metadata({"requeued": len(known), "orphans_removed": len(orphans)})
+
+
+@dg.job(description="Nightly: repair drift between the index and the manifest; the sensor then re-ingests.")
+def reconcile_job():
+    reconcile_index()

@@ -1,0 +1,14 @@
+"""Schedules: the nightly full reconciliation (explicit timezone)."""
+
+
+import dagster as dg
+
+from assets.jobs import reconcile_job
+
+nightly_reconciliation = dg.ScheduleDefinition(
+    job=reconcile_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every night at 02:00 UTC: compare the index with the manifest and queue drifted documents again.",
+)
