@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 export SCARF_NO_ANALYTICS := true
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test lock clean-data bench-retrieval bench-ingest bench-query bench-embed
+.PHONY: setup demo test up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,13 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# The Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs), state under .docent/dagster.
+DAGSTER_HOME_DIR := $(abspath .docent/dagster)
+up: setup
+	@mkdir -p $(DAGSTER_HOME_DIR)
+	@test -f $(DAGSTER_HOME_DIR)/dagster.yaml || cp configs/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
 # Recompile the lock after editing requirements.in.
 lock: $(VENV)/.installed
 	$(BIN)/uv pip compile -q requirements.in --python-version 3.11 $(TORCH_SOURCE) -o requirements.lock
@@ -53,5 +60,11 @@ bench-ingest: setup
 	$(BIN)/python benchmarks/ingest.py --data $(DATA)/scifact-dev
 bench-query: setup
 	$(BIN)/python benchmarks/query_latency.py
+bench-dagster: setup
+	$(BIN)/python benchmarks/dagster_ingest.py --data $(DATA)/scifact-dev --limit 1000
+bench-sensor: setup
+	$(BIN)/python benchmarks/sensor_tick.py --files 10000 --changed 10
+bench-bluegreen: setup
+	$(BIN)/python benchmarks/blue_green.py --data $(DATA)/scifact-dev
 bench-embed: setup
 	$(BIN)/python benchmarks/embed_backends.py --data $(DATA)/scifact-dev --limit 1000 --rounds 3 --backends torch,torch-bf16,onnx-O2,openvino --ndcg torch,openvino

@@ -6,6 +6,7 @@ import dagster as dg
 from assets.jobs import reconcile_job
 
 nightly_reconciliation = dg.ScheduleDefinition(
+    name="nightly_reconciliation",
     job=reconcile_job,
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",

@@ -43,6 +43,10 @@ def ingest(
     allow_mass_delete: bool = typer.Option(
         False, help="Delete removed files even when they are more than sync.max_delete_share of the source."
     ),
+    dagster: Optional[bool] = typer.Option(
+        None, help="Run the Dagster ingestion job in-process so the work shows in Dagster's run history "
+        "(default: on when DAGSTER_HOME is set)."
+    ),
 ) -> None:
     """Index new and changed documents, drop removed ones, quarantine what cannot be parsed."""
     from docent.ingest.sources import SourceError
@@ -51,6 +55,14 @@ def ingest(
         err.print(f"[red]{escape(path)}: no such folder or file[/red]")
         raise typer.Exit(2)
     ws = workspace()
+    if dagster if dagster is not None else bool(os.environ.get("DAGSTER_HOME")):
+        try:
+            report = _ingest_with_dagster(path, retry_quarantined, allow_mass_delete)
+        except SourceError as exc:
+            err.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from None
+        _finish(ws, report)
+        return
     with err.status("loading the embedding model…"):
         _ = ws.embedder.model  # loaded before the bar starts, so it shows real rates
     with _rate_progress() as progress:
@@ -75,6 +87,26 @@ def ingest(
         except SourceError as exc:
             err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from None
+    _finish(ws, report)
+
+
+def _ingest_with_dagster(path: str, retry_quarantined: bool, allow_mass_delete: bool):
+    import time
+
+    from assets.run_ingest import ingest_with_dagster
+
+    started = time.perf_counter()
+    with err.status("running the Dagster ingestion job in-process…"):
+        done = ingest_with_dagster(path, retry_quarantined=retry_quarantined, allow_mass_delete=allow_mass_delete)
+    done.report.seconds = time.perf_counter() - started
+    console.print(f"Dagster runs: {', '.join(done.run_ids) or 'none (nothing to ingest)'}")
+    if done.failed_runs:
+        err.print(f"[red]failed runs (see the Dagster UI): {', '.join(done.failed_runs)}[/red]")
+    return done.report
+
+
+def _finish(ws, report) -> None:
+    """The summary, then what the user must know: an unpromoted version, held-back deletions."""
     _print_report(report)
     live, _ = ws.versions.alias()
     if live != report.version:

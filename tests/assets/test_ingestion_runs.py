@@ -90,3 +90,16 @@ def test_a_failing_blocking_check_keeps_the_batch_out_of_the_index(defs, instanc
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert evaluations["embedding_dimension_and_norm"] is False
     assert workspace(defs).index.count() == 0  # indexed_chunks never ran
+
+
+def test_docent_ingest_through_dagster_records_runs_and_the_same_report(defs, instance, corpus):
+    from assets.run_ingest import ingest_with_dagster
+
+    done = ingest_with_dagster(str(corpus), docent=defs.resources["docent"], instance=instance)
+    assert len(done.run_ids) == 1 and done.failed_runs == []
+    assert instance.get_run_by_id(done.run_ids[0]).tags["docent/source"] == "cli"
+    report = done.report
+    assert len(report.new) == 3 and list(report.quarantined) == [(corpus / "broken.pdf").as_uri()]
+    assert report.chunks == defs.resources["docent"].workspace.index.count() > 0
+    again = ingest_with_dagster(str(corpus), docent=defs.resources["docent"], instance=instance)
+    assert again.run_ids == [] and len(again.report.unchanged) == 4
