@@ -15,7 +15,7 @@ import time
 import dagster as dg
 import numpy as np
 
-from assets.resources import DocentResource
+from assets.resources import DocentResource, SourceResource
 from docent.index.promotion import count_mismatches
 from docent.ingest import checks
 from docent.ingest.chunk import doc_id_for
@@ -85,13 +85,14 @@ def _check(name: str, problems: list[str], what: str) -> dg.AssetCheckResult:
 
 
 @_asset("parsed_documents", "parsed_text_not_empty")
-def parsed_documents(context: dg.AssetExecutionContext, docent: DocentResource):
+def parsed_documents(context: dg.AssetExecutionContext, docent: DocentResource, source: SourceResource):
     """The batch's files read, hashed and parsed in separate processes; failures are quarantined."""
     started = time.perf_counter()
     ws = docent.workspace
     batch = ws.batches.get(context.partition_key)
     ingestor, report = ws.ingestor(), _report(docent)
-    parsed = [(f, r) for f, r in ingestor.parse(batch.files) if ingestor.parsed(f, r, report)]
+    files = ingestor.parse(batch.files, source.storage_options())
+    parsed = [(f, r) for f, r in files if ingestor.parsed(f, r, report)]
     unchanged = sum(r.elements is None for _, r in parsed)
     yield dg.Output(parsed, metadata=_stage_metadata(
         context, docent, started, documents=len(batch.files), parsed=len(parsed) - unchanged,

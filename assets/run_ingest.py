@@ -1,17 +1,16 @@
 """``docent ingest`` through Dagster: the same batches the sensor would request, run in-process
 against the Dagster instance in ``DAGSTER_HOME``, so the work shows in Dagster's run history."""
 
-from collections.abc import Callable
+import json
 from dataclasses import dataclass, field
 
 import dagster as dg
 
 from assets.definitions import build_definitions
 from assets.ingestion import batch_partitions
-from assets.resources import DocentResource
+from assets.resources import DocentResource, SourceResource
 from docent.ingest.chunk import doc_id_for
 from docent.ingest.pipeline import IngestReport
-
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events are in the UI
 
@@ -28,18 +27,18 @@ def ingest_with_dagster(
     *,
     docent: DocentResource | None = None,
     instance: dg.DagsterInstance | None = None,
+    storage_options: dict | None = None,
     retry_quarantined: bool = False,
     allow_mass_delete: bool = False,
-    on_batch: Callable[[int, int], None] | None = None,
 ) -> DagsterIngest:
     """Plan like the sensor, then run ``ingest_job`` once per batch; returns the combined report."""
     docent = docent or DocentResource.build()
-    defs = build_definitions(docent)
+    defs = build_definitions(docent, SourceResource(storage_options_json=json.dumps(storage_options or {})))
     instance = instance or dg.DagsterInstance.get()
     ws = docent.workspace
     ingestor = ws.ingestor()
     report = IngestReport(version=ws.version)
-    plan = ingestor.detect(root, retry_quarantined=retry_quarantined, allow_mass_delete=allow_mass_delete)
+    plan = ingestor.detect(root, storage_options, retry_quarantined=retry_quarantined, allow_mass_delete=allow_mass_delete)
     ingestor.record_plan(plan, report)
     ingestor.remove(plan.gone, report)
     size = ws.settings.sync.batch_documents
@@ -56,8 +55,6 @@ def ingest_with_dagster(
         if not result.success:
             out.failed_runs.append(result.run_id)
         _merge(result, report)
-        if on_batch:
-            on_batch(len(b.files), report.chunks)
     if plan.gone or not batches:
         ingestor.finish(report)
     _outcomes(ingestor, plan.todo, report)

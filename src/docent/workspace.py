@@ -21,7 +21,7 @@ from docent.index.base import SearchHit
 from docent.index.versions import IndexVersion, IndexVersions
 from docent.ingest.batches import BatchStore
 from docent.ingest.manifest import Manifest
-from docent.ingest.pipeline import IngestReport, Ingestor
+from docent.ingest.pipeline import Ingestor, IngestReport
 from docent.retrieve import Retriever
 from docent.settings import Settings
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from docent.embed import EXPORTED_FILE, EmbeddingModelError, Embedder, model_path
+from docent.embed import EXPORTED_FILE, Embedder, EmbeddingModelError, model_path
 from docent.settings import EmbeddingSettings
 
 TEXTS = ["Parental leave lasts sixteen weeks.", "The Lyon lab opened in 2025.", "x" * 5000]

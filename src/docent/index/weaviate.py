@@ -20,8 +20,14 @@ from weaviate.classes.config import Configure, DataType, Property, Tokenization,
 from weaviate.classes.init import AdditionalConfig, Auth, Timeout
 from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections.classes.filters import _Filters
-from weaviate.exceptions import AuthenticationFailedError, UnexpectedStatusCodeError, WeaviateConnectionError
-from weaviate.exceptions import WeaviateGRPCUnavailableError, WeaviateStartUpError, WeaviateTimeoutError
+from weaviate.exceptions import (
+    AuthenticationFailedError,
+    UnexpectedStatusCodeError,
+    WeaviateConnectionError,
+    WeaviateGRPCUnavailableError,
+    WeaviateStartUpError,
+    WeaviateTimeoutError,
+)
 
 from docent.index.base import Chunk, Filters, SearchHit, validate_filters
 from docent.index.fusion import fused_search

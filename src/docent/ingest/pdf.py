@@ -13,6 +13,7 @@ import re
 from functools import cache
 from typing import Any
 
+
 def partition_pdf(data: bytes, strategy: str) -> list[Any]:
     """unstructured's "fast" PDF path, assembled from its parts: ``partition_pdf`` itself imports
     unstructured-inference (torch, layout models) at module level, even for "fast"."""
@@ -23,8 +24,7 @@ def partition_pdf(data: bytes, strategy: str) -> list[Any]:
     from unstructured.cleaners.core import clean_extra_whitespace
     from unstructured.documents.coordinates import PixelSpace
     from unstructured.nlp.patterns import PARAGRAPH_PATTERN
-    from unstructured.partition.pdf_image.pdfminer_utils import (
-        get_text_with_deduplication, open_pdfminer_pages_generator)
+    from unstructured.partition.pdf_image.pdfminer_utils import get_text_with_deduplication, open_pdfminer_pages_generator
     from unstructured.partition.text import element_from_text
     from unstructured.partition.utils.sorting import sort_page_elements
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from docent.ingest.parse import Element, ParseError, ParsedDocument, parse_bytes
+from docent.ingest.parse import Element, ParsedDocument, ParseError, parse_bytes
 
 ACCENTED = "Café crème brûlée costs 12 € – naïve résumé, Grüße aus München."
 
