@@ -66,8 +66,7 @@ def main() -> None:
     try:
         folder = tmp / "docs"
         folder.mkdir()
-        for d in beir.load_corpus(args.data / "corpus.jsonl")[: args.limit]:
-            (folder / f"{d.doc_id}.txt").write_text(f"{d.title}\n\n{d.text}\n", encoding="utf-8")
+        beir.write_files(args.data / "corpus.jsonl", folder, args.limit)
         queries = list(beir.load_queries(args.data / "queries.jsonl").values())
         base = load_settings(data_dir=tmp / "data")
         live = Workspace(base)

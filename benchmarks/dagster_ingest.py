@@ -20,13 +20,6 @@ from docent.settings import load_settings
 from docent.workspace import Workspace
 
 
-def write_corpus(data: Path, folder: Path, limit: int | None) -> int:
-    docs = beir.load_corpus(data / "corpus.jsonl")[:limit]
-    for d in docs:
-        (folder / f"{d.doc_id}.txt").write_text(f"{d.title}\n\n{d.text}\n", encoding="utf-8")
-    return len(docs)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data/scifact-dev"))
@@ -36,7 +29,7 @@ def main() -> None:
     try:
         folder = tmp / "docs"
         folder.mkdir()
-        n = write_corpus(args.data, folder, args.limit)
+        n = beir.write_files(args.data / "corpus.jsonl", folder, args.limit)
         plain = Workspace(load_settings(data_dir=tmp / "plain"))
         docent = DocentResource.build(settings=SettingsResource(data_dir=str(tmp / "dagster")))
         _ = plain.embedder.model, docent.workspace.embedder.model  # model export and load outside the clock

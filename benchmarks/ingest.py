@@ -18,13 +18,6 @@ from docent.evaluate.bench import ingest_benchmark
 from docent.settings import load_settings
 
 
-def write_corpus(data: Path, folder: Path, limit: int | None) -> int:
-    docs = beir.load_corpus(data / "corpus.jsonl")[:limit]
-    for d in docs:
-        (folder / f"{d.doc_id}.txt").write_text(f"{d.title}\n\n{d.text}\n", encoding="utf-8")
-    return len(docs)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data/scifact-dev"))
@@ -35,7 +28,7 @@ def main() -> None:
     settings = load_settings(**({"embedding": {"backend": args.backend}} if args.backend else {}))
     folder = Path(tempfile.mkdtemp(prefix="docent-scifact-files-"))
     try:
-        n = write_corpus(args.data, folder, args.limit)
+        n = beir.write_files(args.data / "corpus.jsonl", folder, args.limit)
         print(f"wrote {n} files to {folder}")
         result = ingest_benchmark(settings, folder)
     finally:

@@ -49,6 +49,14 @@ def load_corpus(path: Path) -> list[BeirDoc]:
     return [BeirDoc(str(d["_id"]), d.get("title") or "", d.get("text") or "") for d in _jsonl(path)]
 
 
+def write_files(corpus: Path, folder: Path, limit: int | None = None) -> int:
+    """The corpus as one text file per document (title, blank line, text): ingestion benchmarks."""
+    docs = load_corpus(corpus)[:limit]
+    for d in docs:
+        (folder / f"{d.doc_id}.txt").write_text(f"{d.title}\n\n{d.text}\n", encoding="utf-8")
+    return len(docs)
+
+
 def load_queries(path: Path) -> dict[str, str]:
     return {str(q["_id"]): q["text"] for q in _jsonl(path)}
 
