@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PACKAGED_MODELS = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+_ENCODE_LOCKS: dict[int, threading.Lock] = {}  # per loaded model instance (id), see Embedder.encode
 PROGRESS_BATCHES = 4  # encode batches per progress report
 EXPORTED_FILE = {"onnx": "onnx/model.onnx", "openvino": "openvino/openvino_model.xml"}
 
@@ -79,9 +81,13 @@ def _exported(source: Path, backend: str, models_dir: Path) -> Path:
     return target
 
 
-@lru_cache(maxsize=4)
-def load_model(path: str, backend: str, models_dir: str):
-    """The SentenceTransformer for (path, backend), created once per process."""
+@lru_cache(maxsize=8)
+def load_model(path: str, backend: str, models_dir: str, purpose: str = "documents"):
+    """The SentenceTransformer for (path, backend), created once per process and purpose.
+
+    Queries get their own instance (``purpose="queries"``) so a search never waits behind a
+    bulk encode running in another thread of the same process.
+    """
     from sentence_transformers import SentenceTransformer
 
     if backend == "torch":
@@ -115,6 +121,10 @@ class Embedder:
         return load_model(str(self.path), self.settings.backend, str(self.models_dir))
 
     @property
+    def query_model(self):
+        return load_model(str(self.path), self.settings.backend, str(self.models_dir), "queries")
+
+    @property
     def dim(self) -> int:
         """Read from the pooling config when there is one, so opening an index needs no model load."""
         pooling, modules = self.path / "1_Pooling" / "config.json", self.path / "modules.json"
@@ -126,11 +136,17 @@ class Embedder:
     def tokenizer_file(self) -> Path:
         return self.path / "tokenizer.json"
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Raw batched encode, no cache: normalised float32 rows."""
+    def encode(self, texts: list[str], model=None) -> np.ndarray:
+        """Raw batched encode, no cache: normalised float32 rows.
+
+        One encode at a time per model instance: OpenVINO and ONNX models hold a single
+        inference request, which concurrent callers (the app's threads) would otherwise share.
+        """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(texts, batch_size=self.settings.batch_size, convert_to_numpy=True)
+        model = model or self.model
+        with _ENCODE_LOCKS.setdefault(id(model), threading.Lock()):
+            vectors = model.encode(texts, batch_size=self.settings.batch_size, convert_to_numpy=True)
         vectors = np.asarray(vectors, dtype=np.float32)  # bf16 backends: normalise in float32
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
@@ -158,4 +174,4 @@ class Embedder:
         return out.astype(np.float32, copy=False), len(missing)
 
     def embed_query(self, query: str) -> np.ndarray:
-        return self.encode([query])[0]
+        return self.encode([query], self.query_model)[0]

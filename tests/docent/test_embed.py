@@ -32,3 +32,20 @@ def test_query_and_batch_vectors_agree(embedder):
     q = embedder.embed_query(TEXTS[0])
     assert np.allclose(q, embedder.encode(TEXTS[:1])[0], atol=1e-5)
     assert embedder.encode([]).shape == (0, 384)
+
+
+def test_concurrent_encodes_and_queries_are_safe_on_the_openvino_backend(tmp_path):
+    """OpenVINO models hold one inference request: concurrent callers must not share it unguarded."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    emb = Embedder(EmbeddingSettings(backend="openvino", batch_size=8), tmp_path)
+    texts = [f"Sentence number {i} about widgets and gears." for i in range(40)]
+    expected = emb.encode(texts)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        bulk = [pool.submit(emb.encode, texts) for _ in range(3)]
+        queries = [pool.submit(emb.embed_query, t) for t in texts[:12]]
+        for f in bulk:
+            np.testing.assert_allclose(f.result(), expected, atol=1e-5)
+        for t, f in zip(texts[:12], queries):
+            assert float(f.result() @ expected[texts.index(t)]) > 0.999
+    assert emb.query_model is not emb.model
