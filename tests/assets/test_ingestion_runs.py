@@ -103,3 +103,20 @@ def test_docent_ingest_through_dagster_records_runs_and_the_same_report(defs, in
     assert report.chunks == defs.resources["docent"].workspace.index.count() > 0
     again = ingest_with_dagster(str(corpus), docent=defs.resources["docent"], instance=instance)
     assert again.run_ids == [] and len(again.report.unchanged) == 4
+
+
+def test_re_materializing_a_batch_retries_its_quarantined_documents(defs, instance, corpus, tick):
+    travel = corpus / "travel.txt"
+    text = travel.read_text()
+    (request,) = tick()[0]
+    travel.write_text("")  # caught half-written: this run quarantines it
+    job = defs.resolve_job_def("ingest_job")
+    assert job.execute_in_process(instance=instance, partition_key=request.partition_key).success  # the batch goes on
+    ws = defs.resources["docent"].workspace
+    record = ws.manifest.all()[doc_id_for(travel.as_uri())]
+    assert (record.status, record.stage) == ("quarantined", "parse")
+
+    travel.write_text(text)
+    assert job.execute_in_process(instance=instance, partition_key=request.partition_key).success  # re-materialize
+    assert ws.manifest.all()[doc_id_for(travel.as_uri())].status == "indexed"
+    assert "180 euros" in ws.retriever.search("hotel cap Lisbon", k=1)[0].chunk.text
