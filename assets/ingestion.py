@@ -22,6 +22,7 @@ from docent.ingest.chunk import doc_id_for
 from docent.ingest.pipeline import IngestReport, Prepared
 from docent.ingest.sources import SourceFile
 from docent.ingest.worker import WorkResult
+from docent.workspace import Workspace
 
 batch_partitions = dg.DynamicPartitionsDefinition(name="ingest_batches")
 document_partitions = dg.DynamicPartitionsDefinition(name="documents")
@@ -53,15 +54,11 @@ def ingested(context: dg.AssetCheckExecutionContext, docent: DocentResource) -> 
 Parsed = list[tuple[SourceFile, WorkResult]]
 
 
-def _report(docent: DocentResource) -> IngestReport:
-    return IngestReport(version=docent.workspace.version)
-
-
-def _stage_metadata(context: dg.AssetExecutionContext, docent: DocentResource, started: float, **counts) -> dict:
+def _stage_metadata(context: dg.AssetExecutionContext, ws: Workspace, started: float, **counts) -> dict:
     return {
         **counts,
         "seconds": round(time.perf_counter() - started, 3),
-        "index_version": docent.workspace.version,
+        "index_version": ws.version,
         "batch": context.partition_key,
     }
 
@@ -90,12 +87,12 @@ def parsed_documents(context: dg.AssetExecutionContext, docent: DocentResource, 
     started = time.perf_counter()
     ws = docent.workspace
     batch = ws.batches.get(context.partition_key)
-    ingestor, report = ws.ingestor(), _report(docent)
+    ingestor, report = ws.ingestor(), IngestReport(version=ws.version)
     files = ingestor.parse(batch.files, source.storage_options())
     parsed = [(f, r) for f, r in files if ingestor.parsed(f, r, report)]
     unchanged = sum(r.elements is None for _, r in parsed)
     yield dg.Output(parsed, metadata=_stage_metadata(
-        context, docent, started, documents=len(batch.files), parsed=len(parsed) - unchanged,
+        context, ws, started, documents=len(batch.files), parsed=len(parsed) - unchanged,
         unchanged_bytes=unchanged, quarantined=len(report.quarantined),
     ))
     yield _check("parsed_text_not_empty", checks.empty_texts(parsed), "documents parsed to no text")
@@ -105,10 +102,11 @@ def parsed_documents(context: dg.AssetExecutionContext, docent: DocentResource, 
 def document_chunks(context: dg.AssetExecutionContext, docent: DocentResource, parsed_documents: Parsed):
     """Structure-aware chunks sized in the model's word pieces."""
     started = time.perf_counter()
-    ingestor, report = docent.workspace.ingestor(), _report(docent)
+    ws = docent.workspace
+    ingestor, report = ws.ingestor(), IngestReport(version=ws.version)
     prepared = [p for f, r in parsed_documents if (p := ingestor.chunk(f, r, report))]
     yield dg.Output(prepared, metadata=_stage_metadata(
-        context, docent, started, documents=len(prepared), chunks=sum(len(p.chunks) for p in prepared),
+        context, ws, started, documents=len(prepared), chunks=sum(len(p.chunks) for p in prepared),
         new=len(report.new), updated=len(report.updated), unchanged=len(report.unchanged),
         quarantined=len(report.quarantined),
     ))
@@ -120,10 +118,11 @@ def document_chunks(context: dg.AssetExecutionContext, docent: DocentResource, p
 def chunk_embeddings(context: dg.AssetExecutionContext, docent: DocentResource, document_chunks: list[Prepared]):
     """One unit vector per chunk, in order; cached texts are not encoded again."""
     started = time.perf_counter()
-    ws, report = docent.workspace, _report(docent)
+    ws = docent.workspace
+    report = IngestReport(version=ws.version)
     vectors = ws.ingestor().embed(document_chunks, report)
     yield dg.Output(vectors, metadata=_stage_metadata(
-        context, docent, started, chunks=len(vectors), embedded=report.embedded,
+        context, ws, started, chunks=len(vectors), embedded=report.embedded,
         from_cache=len(vectors) - report.embedded, model=ws.embedder.model_id,
     ))
     rows = sum(len(p.chunks) for p in document_chunks)
@@ -143,7 +142,7 @@ def indexed_chunks(
     """Chunks written to the configured index version and recorded in the manifest."""
     started = time.perf_counter()
     ws = docent.workspace
-    ingestor, report = ws.ingestor(), _report(docent)
+    ingestor, report = ws.ingestor(), IngestReport(version=ws.version)
     ingestor.write(document_chunks, chunk_embeddings, report)
     ingestor.finish(report)
     batch = ws.batches.get(context.partition_key)
@@ -155,7 +154,7 @@ def indexed_chunks(
     live, _ = ws.versions.alias()
     return dg.MaterializeResult(
         metadata={
-            **_stage_metadata(context, docent, started, documents=len(indexed), chunks=report.chunks),
+            **_stage_metadata(context, ws, started, documents=len(indexed), chunks=report.chunks),
             "quarantined": len(records) - len(indexed),
             "live_version": live or "",
             "documents_table": _documents_table(records.values()),

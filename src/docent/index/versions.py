@@ -113,8 +113,7 @@ class IndexVersions:
         return found[0]
 
     def live(self) -> IndexVersion | None:
-        version, _ = self.alias()
-        return self.get(version) if version else None
+        return next((v for v in self.all() if v.role == "live"), None)
 
     def switch(self, version: str) -> tuple[str | None, str]:
         """Point ``live`` at a built ``version``; the old one becomes ``previous``. Returns (old, new)."""
