@@ -16,14 +16,14 @@ export DO_NOT_TRACK := 1
 export SCARF_NO_ANALYTICS := true
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen
+.PHONY: setup demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
-	$(BIN)/uv pip sync -q --python $(BIN)/python $(TORCH_SOURCE) requirements.lock
+	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python $(TORCH_SOURCE) requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@if $(BIN)/python -m pip list 2>/dev/null | grep -qi nvidia; then echo "CUDA packages were installed; expected CPU-only torch" >&2; exit 1; fi
 	@touch $@
@@ -35,16 +35,28 @@ demo: setup
 	$(BIN)/docent search "What was Q3 2025 revenue?" -k 3
 	$(BIN)/docent search "Who leads the Lyon lab?" -k 3 --mode bm25
 	$(BIN)/docent status
+	$(BIN)/docent ask "How many weeks of parental leave does the secondary caregiver get?"
+	$(BIN)/docent ask "What is the hotel cap in New York?"
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
-# The Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs), state under .docent/dagster.
+# The browser tests drive Debian's chromium through Playwright (which never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+		echo "chromium is missing and could not be installed: the browser tests (tests/e2e) will fail" >&2
+
+# The app on 127.0.0.1:8501 beside the Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs),
+# Dagster's state under .docent/dagster. Ctrl-C stops both.
 DAGSTER_HOME_DIR := $(abspath .docent/dagster)
 up: setup
 	@mkdir -p $(DAGSTER_HOME_DIR)
 	@test -f $(DAGSTER_HOME_DIR)/dagster.yaml || cp configs/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	trap 'kill 0' INT TERM EXIT; \
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 & \
+	$(BIN)/docent app --port 8501 & \
+	wait
 
 # Recompile the lock after editing requirements.in.
 lock: $(VENV)/.installed
@@ -66,5 +78,9 @@ bench-sensor: setup
 	$(BIN)/python benchmarks/sensor_tick.py --files 10000 --changed 10
 bench-bluegreen: setup
 	$(BIN)/python benchmarks/blue_green.py --data $(DATA)/scifact-dev
+bench-app: setup browser
+	$(BIN)/python benchmarks/app_latency.py
+bench-chat: setup
+	$(BIN)/python benchmarks/chat_latency.py --data $(DATA)/scifact-dev
 bench-embed: setup
 	$(BIN)/python benchmarks/embed_backends.py --data $(DATA)/scifact-dev --limit 1000 --rounds 3 --backends torch,torch-bf16,onnx-O2,openvino --ndcg torch,openvino

@@ -1,1 +1,1 @@
-"""Streamlit app (st.navigation entry point + one file per page): filled by the app milestone."""
+"""The Streamlit app: ``streamlit_app.py`` (sign-in and navigation) and one thin file per page."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -58,3 +59,34 @@ def embedder(tmp_path_factory):
     from docent.settings import EmbeddingSettings
 
     return Embedder(EmbeddingSettings(backend="torch", batch_size=32), tmp_path_factory.mktemp("emb"))
+
+
+@pytest.fixture(scope="session")
+def fake_llm():
+    """The fake OpenAI-compatible server as a real subprocess, shared by the session (tests tell runs apart by `run=`)."""
+    from docent.devtools.fake_llm_server import FakeLLMServer
+
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_url(request, tmp_path):
+    """An empty state store on each database: a SQLite file, or a Postgres schema of its own, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.db'}"
+        return
+    import sqlalchemy as sa
+
+    from docent.store.db import engine_for
+
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = POSTGRES_URL + f"?options=-csearch_path%3D{schema}"
+    yield url
+    engine_for(url).dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

@@ -1,4 +1,4 @@
-"""The ``docent`` command line: ingest, search, status and benchmarks."""
+"""The ``docent`` command line: ingest, search, ask, status, stats and benchmarks."""
 
 from __future__ import annotations
 
@@ -15,13 +15,22 @@ from rich.markup import escape  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from docent.commands.app import app_command  # noqa: E402
+from docent.commands.chat import ask, stats  # noqa: E402
 from docent.commands.common import console, err, workspace  # noqa: E402
+from docent.commands.golden import golden_app  # noqa: E402
 from docent.commands.index import index_app  # noqa: E402
+from docent.commands.users import users_app  # noqa: E402
 
 app = typer.Typer(help="Docent: documents in, hybrid search out.", no_args_is_help=True, add_completion=False)
 bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(index_app, name="index")
+app.add_typer(users_app, name="users")
+app.add_typer(golden_app, name="golden")
+app.command()(ask)
+app.command()(stats)
+app.command("app")(app_command)
 
 
 def _rate_progress() -> Progress:

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -29,6 +30,10 @@ import numpy as np
 from docent.cache import EmbeddingCache
 from docent.ingest.chunk import content_hash
 from docent.settings import EmbeddingSettings
+
+# Docent phones nobody: OpenVINO's converter sends usage events (forking a process to do it) unless its
+# telemetry package cannot be imported, in which case it uses its own no-op stub.
+sys.modules.setdefault("openvino_telemetry", None)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

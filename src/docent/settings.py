@@ -86,7 +86,51 @@ class StateSettings(BaseModel):
 
 
 class CacheSettings(BaseModel):
-    redis_url: str | None = Field(None, description="Redis for the embedding cache; default: SQLite in the data directory")
+    redis_url: str | None = Field(None, description="Redis for the embedding and answer caches; default: SQLite in the data directory")
+    answers: bool = Field(True, description="serve repeated questions from the answer cache")
+    semantic_threshold: float = Field(
+        0.95, gt=0.0, le=1.0, description="cosine above which a differently worded question reuses an answer; 1 disables"
+    )
+    answer_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="how long a cached answer lives")
+
+
+class ChatSettings(BaseModel):
+    model: str = Field("local/extractive", description="any litellm model id; local/extractive needs no network")
+    fallbacks: list[str] = Field(default_factory=list, description="models tried in order when the main one fails before its first token")
+    api_base: str | None = Field(None, description="endpoint for the main model's provider (vLLM, Ollama, a proxy); used by fallbacks of that provider too")
+    api_key: SecretStr | None = Field(None, description="key for that endpoint; default: the provider's usual variable, e.g. OPENAI_API_KEY")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(512, ge=1)
+    timeout_s: float = Field(60.0, gt=0, description="a whole model call")
+    first_token_timeout_s: float = Field(30.0, gt=0, description="waiting for the first token (then retry or fall back)")
+    retries: int = Field(1, ge=0, description="retries per model, only before the first token")
+    history_turns: int = Field(4, ge=0, description="earlier question/answer pairs sent with a follow-up")
+    rewrite_model: str | None = Field(None, description="model that rewrites follow-ups into standalone questions; default: local rules")
+    judge_model: str | None = Field(None, description="model that checks each cited sentence; default: embedding similarity")
+    grounding_threshold: float = Field(0.5, ge=0.0, le=1.0, description="sentences scoring below are flagged unsupported")
+    max_question_chars: int = Field(2000, ge=1)
+    max_context_chars: int = Field(12000, ge=100, description="retrieved text sent to the model, at most")
+    max_active_streams: int = Field(64, ge=1, description="streams one process serves at once; more are refused")
+
+
+class ReviewSettings(BaseModel):
+    policy: Literal["auto", "review-if-risky", "always"] = Field(
+        "auto", description="auto: answers shown, a sample reviewed; review-if-risky: risky answers held for a reviewer; "
+        "always: every answer held"
+    )
+    sample_rate: float = Field(0.05, ge=0.0, le=1.0, description="share of shown answers also sent to review (not held)")
+    min_grounding: float = Field(
+        0.5, ge=0.0, le=1.0, description="an answer with a smaller share of supported sentences is risky"
+    )
+    min_retrieval_score: float = Field(
+        0.0, description="a top retrieval score below this is risky; hybrid scores are z-score fusions, so 0 means "
+        "no better than the average candidate (see docent.index.fusion)"
+    )
+    topics: list[str] = Field(
+        default_factory=list, description="words or phrases (any case) that make a question risky, e.g. 'salary'"
+    )
+    lease_s: int = Field(600, ge=1, description="how long a reviewer's claim on an item lasts")
+    golden_set: str = Field("default", min_length=1, max_length=64, description="golden set that decisions feed")
 
 
 class SyncSettings(BaseModel):
@@ -110,6 +154,8 @@ class Settings(BaseSettings):
     state: StateSettings = StateSettings()
     cache: CacheSettings = CacheSettings()
     sync: SyncSettings = SyncSettings()
+    chat: ChatSettings = ChatSettings()
+    review: ReviewSettings = ReviewSettings()
 
     @classmethod
     def settings_customise_sources(

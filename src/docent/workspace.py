@@ -73,6 +73,13 @@ class Workspace:
     def retriever(self) -> LiveRetriever:
         return LiveRetriever(self)
 
+    @cached_property
+    def chat(self):
+        """The chat service over the live index (one per process: it owns the background writer)."""
+        from docent.chat.service import ChatService
+
+        return ChatService.from_workspace(self)
+
     def ingestor(self) -> Ingestor:
         return Ingestor(self.settings, self.index, self.embedder, self.manifest, self.versions)
 
@@ -89,7 +96,7 @@ class Workspace:
                     settings = version.settings(self.settings)
                     embedder = self._embedder(settings)
                     index = open_index(settings, embedder.dim, name=version.name)
-                self._readers[version.version] = Retriever(index, embedder, self.settings.retrieval)
+                self._readers[version.version] = Retriever(index, embedder, self.settings.retrieval, version.version)
             return self._readers[version.version]
 
     def close(self) -> None:

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-import sqlalchemy as sa
 
 from docent.index.versions import IndexVersions, VersionError
-from tests.conftest import POSTGRES_URL
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def versions(request, tmp_path) -> IndexVersions:
-    if request.param == "sqlite":
-        return IndexVersions(f"sqlite:///{tmp_path / 'state.db'}")
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-
-    def drop():
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
-
-    request.addfinalizer(drop)
-    return IndexVersions(POSTGRES_URL + f"?options=-csearch_path%3D{schema}")
+@pytest.fixture
+def versions(state_url) -> IndexVersions:
+    return IndexVersions(state_url)
 
 
 def register(versions: IndexVersions, settings, max_tokens: int) -> str:

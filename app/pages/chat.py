@@ -1,0 +1,109 @@
+"""Chat: ask, watch the answer stream with its sources, stop it, rate it."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app import render
+from app.auth import current_user
+from app.resources import chat_service, feedback, review_queue
+from docent.chat.service import ChatRequestError
+from docent.chat.states import TERMINAL
+from docent.chat.sync import iter_events
+from docent.review.actions import send_to_review
+
+service = chat_service()
+store = service.store
+user = current_user()
+
+with st.sidebar:
+    if st.button("New conversation", icon=":material/add:", width="stretch"):
+        st.session_state.pop("conversation", None)
+    for c in store.list_conversations(limit=30):
+        label = (c.title or "untitled")[:40]
+        if st.button(label, key=f"conv-{c.id}", width="stretch",
+                     type="primary" if c.id == st.session_state.get("conversation") else "secondary"):
+            st.session_state.conversation = c.id
+
+st.title("Chat")
+conversation = st.session_state.get("conversation")
+
+
+def rate(message_id: str) -> None:
+    """Thumbs up or down, with an optional comment; a thumbs-down sends the answer to review."""
+    vote = st.feedback("thumbs", key=f"vote-{message_id}")
+    if vote is None:
+        return
+    comment = st.text_input("Comment (optional)", key=f"comment-{message_id}") if vote == 0 else None
+    feedback().record(message_id, user.username, 1 if vote == 1 else -1, comment or None)
+    if vote == 0 and st.session_state.get(f"sent-{message_id}") is None:
+        st.session_state[f"sent-{message_id}"] = send_to_review(service, review_queue(), message_id)
+        st.caption("Thanks: a reviewer will look at this answer.")
+
+
+def settled(record):
+    """The record once its run has ended: a Stop click reruns the page at once (runner.fastReruns), while the
+    stopped run is still unwinding, so its final state and partial text land a moment later."""
+    deadline = time.monotonic() + 3
+    while record.state not in TERMINAL and time.monotonic() < deadline:
+        time.sleep(0.05)
+        record = store.get_message(record.id)
+    return record
+
+
+def show(record) -> None:
+    record = settled(record)
+    review = review_queue().for_message(record.id)
+    with st.chat_message("assistant"):
+        if review is not None and review.held and review.status == "pending":
+            st.info("This answer is waiting for a reviewer. It will appear here once approved.", icon=":material/schedule:")
+            return
+        if review is not None and review.held and review.status == "rejected":
+            st.warning(f"A reviewer rejected this answer ({review.reject_category}). Try asking differently.")
+            return
+        approved = review is not None and review.status == "approved"
+        text = review.final_answer if approved and review.final_answer else record.content or ""
+        st.markdown(render.answer_text(text, None if approved else record.grounding))
+        approver = review.decided_by if approved else (record.metrics or {}).get("approved_by")
+        if approver:
+            st.caption(f":green[:material/verified: Approved by {approver}]")
+        render.state_notice(record.state, record.error_code, text)
+        render.sources(record.citations, key=record.id)
+        if record.state == "completed":
+            rate(record.id)
+
+
+if conversation:
+    for record in store.messages(conversation):
+        if record.role == "user":
+            st.chat_message("user").markdown(record.content)
+        else:
+            show(record)
+
+question = st.chat_input("Ask about your documents")
+if question:
+    try:
+        message_id = service.start(question, conversation)
+    except ChatRequestError as exc:
+        st.error(str(exc))
+        st.stop()
+    st.session_state.conversation = store.get_message(message_id).conversation_id
+    st.chat_message("user").markdown(question)
+    with st.chat_message("assistant"):
+        st.button("Stop", key=f"stop-{message_id}", icon=":material/stop_circle:")  # a click reruns: the stream is cancelled
+        events = iter_events(service, message_id)
+
+        def tokens():
+            for event in events:
+                if event.kind == "token":
+                    yield event.text
+
+        try:
+            st.write_stream(tokens())
+        finally:
+            events.close()  # a Stop click interrupts write_stream here: cancel now, not whenever the GC collects it
+
+    service.finalizer.flush(5)  # grounding and citations land within milliseconds; show them
+    st.rerun()

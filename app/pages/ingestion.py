@@ -1,0 +1,62 @@
+"""Ingestion: what is indexed, what waits, what was quarantined and why; retry the quarantined."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.auth import current_user
+from app.resources import workspace
+from docent.review.users import Role
+
+ws = workspace()
+st.title("Ingestion")
+
+records = list(ws.manifest.all().values())
+frame = pd.DataFrame(
+    [{"document": r.source_uri, "status": r.status, "stage": r.stage or "", "reason": r.error or "",
+      "chunks": r.chunks, "updated": r.updated_at} for r in records]
+)
+pending: list[str] = []
+for root in ws.settings.sync.sources:
+    try:
+        pending += [f.uri for f in ws.ingestor().detect(root).todo]
+    except Exception as exc:  # a source that cannot be listed is itself worth showing
+        st.warning(f"Could not list {root}: {exc}")
+
+indexed = int((frame["status"] == "indexed").sum()) if len(frame) else 0
+quarantined = frame[frame["status"] == "quarantined"] if len(frame) else frame
+last = frame["updated"].max() if len(frame) else None
+cols = st.columns(4)
+cols[0].metric("Indexed documents", indexed)
+cols[1].metric("Chunks", int(frame["chunks"].sum()) if len(frame) else 0)
+cols[2].metric("Pending", len(pending))
+cols[3].metric("Quarantined", len(quarantined))
+st.caption(f"Last change: {last:%Y-%m-%d %H:%M} UTC" if last is not None and pd.notna(last) else "Nothing ingested yet.")
+
+if len(quarantined):
+    st.subheader("Quarantined")
+    st.dataframe(quarantined[["document", "stage", "reason", "updated"]], hide_index=True, width="stretch")
+    if current_user().role in (Role.ADMIN, Role.REVIEWER) and ws.settings.sync.sources:
+        if st.button("Retry quarantined documents", icon=":material/refresh:"):
+            with st.spinner("Ingesting…"):
+                for root in ws.settings.sync.sources:
+                    report = ws.ingest(root, retry_quarantined=True)
+                    st.success(f"{root}: {len(report.new) + len(report.updated)} re-processed, "
+                               f"{len(report.quarantined)} still quarantined")
+if pending:
+    st.subheader("Pending")
+    st.dataframe(pd.DataFrame({"document": pending}), hide_index=True, width="stretch")
+
+st.subheader("Documents")
+status = st.segmented_control("Status", ["all", "indexed", "quarantined"], default="all")
+shown = frame if status in (None, "all") or not len(frame) else frame[frame["status"] == status]
+st.dataframe(shown, hide_index=True, width="stretch")
+
+st.subheader("Index versions")
+st.dataframe(
+    pd.DataFrame([{"version": v.version, "role": v.role or "", "backend": v.backend,
+                   "model": f"{v.config['embedding']['model']}:{v.config['embedding']['backend']}",
+                   "created": v.created_at, "built": v.built_at} for v in ws.versions.all()]),
+    hide_index=True, width="stretch",
+)

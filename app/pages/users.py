@@ -1,0 +1,51 @@
+"""Users (admins only): who may sign in, and as what."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.auth import current_user
+from app.resources import users
+from docent.review.users import PermissionDenied, Role, UserError
+
+admin = current_user()
+store = users()
+st.title("Users")
+if admin.role != Role.ADMIN:
+    st.error("Only admins manage users.")
+    st.stop()
+
+st.dataframe(pd.DataFrame([{"username": u.username, "role": u.role, "disabled": u.disabled} for u in store.list()]),
+             hide_index=True, width="stretch")
+
+roles = [r.value for r in Role]
+with st.form("add-user", clear_on_submit=True):
+    st.subheader("Add a user")
+    name, role = st.columns(2)
+    username = name.text_input("Username")
+    new_role = role.selectbox("Role", roles)
+    password = st.text_input("Password (8 characters or more)", type="password")
+    if st.form_submit_button("Add"):
+        try:
+            store.add(username, password, new_role)
+            st.success(f"Added {username} as {new_role}.")
+        except UserError as exc:
+            st.error(str(exc))
+
+others = [u.username for u in store.list() if u.username != admin.username]
+if others:
+    st.subheader("Change a user")
+    who, what = st.columns(2)
+    username = who.selectbox("User", others)
+    role = what.selectbox("New role", roles, key="new-role")
+    change, disable = st.columns(2)
+    try:
+        if change.button("Change role"):
+            store.set_role(admin, username, role)
+            st.rerun()
+        if disable.button("Disable", type="secondary"):
+            store.disable(admin, username)
+            st.rerun()
+    except (UserError, PermissionDenied) as exc:
+        st.error(str(exc))

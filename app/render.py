@@ -1,0 +1,42 @@
+"""How an answer looks: its text with unsupported sentences marked, and its numbered sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from docent.generate.errors import MESSAGES
+from docent.generate.local import NO_ANSWER
+
+
+def answer_text(text: str, grounding: list[dict] | None) -> str:
+    """Markdown of the answer; sentences flagged as unsupported by their sources are highlighted."""
+    for g in grounding or []:
+        if not g.get("supported") and g.get("sentence") and g["sentence"] in text:
+            text = text.replace(g["sentence"], f":orange-background[{g['sentence']}] :orange[⚠ not supported by its sources]", 1)
+    return text
+
+
+def state_notice(state: str | None, code: str | None, text: str) -> None:
+    if state == "cancelled":
+        st.caption("Stopped.")
+    elif state == "failed":
+        st.error(MESSAGES.get(code or "", MESSAGES["internal"]))
+    elif text.strip() == NO_ANSWER:
+        st.info("Nothing in the indexed documents answers this. Try other words, or check the Ingestion page.")
+
+
+def sources(citations: list[dict] | None, key: str) -> None:
+    """One expander per cited source: document, page, the sentence that backs the claim, the file."""
+    for c in citations or []:
+        where = c["title"] + (f", page {c['page']}" if c.get("page") else "")
+        with st.expander(f"[{c['n']}] {where}"):
+            if c.get("section"):
+                st.caption(c["section"])
+            st.markdown(f"> {c['snippet']}")
+            path = Path(c["source_uri"].removeprefix("file://"))
+            if path.is_file():
+                st.download_button("Open the file", path.read_bytes(), file_name=path.name, key=f"{key}-{c['n']}")
+            else:
+                st.caption(c["source_uri"])

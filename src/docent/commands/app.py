@@ -1,0 +1,26 @@
+"""``docent app``: the Streamlit app on this machine (sign in, chat, review, ingestion)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+
+def app_command(
+    port: int = typer.Option(8501, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind; 0.0.0.0 exposes it to the network."),
+) -> None:
+    """Start the web app. Create a first user with `docent users add NAME --role admin`."""
+    import app as app_package
+
+    entry = Path(app_package.__file__).parent / "streamlit_app.py"
+    args = [
+        sys.executable, "-m", "streamlit", "run", str(entry), "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    typer.echo(f"Docent on http://{host}:{port}")
+    raise typer.Exit(subprocess.call(args, env={**os.environ, "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal"}))

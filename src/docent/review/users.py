@@ -1,0 +1,160 @@
+"""Accounts for the review app: argon2 password hashes, three roles, and the checks that guard each action.
+
+Roles: reviewers claim, approve and reject answers (admins may not: only reviewers approve, so every
+decision has a reviewer's name on it); admins manage accounts; analysts read. A disabled account
+cannot sign in, and :func:`require` refuses it even if a session still holds it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import StrEnum
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from docent.store import models as m
+from docent.store.db import engine_for
+
+MIN_PASSWORD = 8
+MAX_USERNAME = 64
+
+
+class Role(StrEnum):
+    REVIEWER = "reviewer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class UserError(ValueError):
+    """Bad input for an account: the message says what to change."""
+
+
+class PermissionDenied(PermissionError):
+    """The user's role does not allow the action; the message names the role needed."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    role: Role
+    disabled: bool
+
+
+def require(user: User | None, *roles: Role) -> User:
+    """The user, when signed in, enabled and holding one of ``roles``; else PermissionDenied."""
+    needed = " or ".join(r.value for r in roles)
+    if user is None:
+        raise PermissionDenied(f"this needs the {needed} role: sign in first")
+    if user.disabled:
+        raise PermissionDenied(f"the account {user.username!r} is disabled")
+    if user.role not in roles:
+        raise PermissionDenied(f"this needs the {needed} role ({user.username!r} has the {user.role.value} role)")
+    return user
+
+
+def _role(value: str | Role) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise UserError(f"unknown role {value!r}; choose one of {', '.join(r.value for r in Role)}") from None
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
+def _record(row: m.User) -> User:
+    return User(id=row.id, username=row.username, role=Role(row.role), disabled=row.disabled)
+
+
+class UserStore:
+    def __init__(self, url: str):
+        self._engine = engine_for(url)
+        self._hasher = PasswordHasher()
+        self._dummy: str | None = None  # hashed on first use: only sign-ins for unknown users need it
+
+    def _session(self) -> Session:
+        return Session(self._engine)
+
+    def add(self, username: str, password: str, role: str | Role) -> User:
+        """A new enabled account; UserError for an empty or taken name, a short password or an unknown role."""
+        username = username.strip()
+        if not username or len(username) > MAX_USERNAME:
+            raise UserError(f"the username must have 1 to {MAX_USERNAME} characters")
+        _check_password(password)
+        row = m.User(id=str(uuid.uuid4()), username=username, password_hash=self._hasher.hash(password),
+                     role=_role(role).value, disabled=False, created_at=datetime.now(timezone.utc))
+        try:
+            with self._session() as s, s.begin():
+                s.add(row)
+                s.flush()
+                return _record(row)
+        except sa.exc.IntegrityError:
+            raise UserError(f"the username {username!r} is taken") from None
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user when the password matches and the account is enabled; None otherwise, in about the same time."""
+        with self._session() as s:
+            row = s.scalar(sa.select(m.User).where(m.User.username == username))
+        if row is None:
+            self._verify(self._dummy_hash(), password)
+            return None
+        if not self._verify(row.password_hash, password) or row.disabled:
+            return None
+        if self._hasher.check_needs_rehash(row.password_hash):  # the hasher's parameters were raised since
+            self._write(row.username, password_hash=self._hasher.hash(password))
+        return _record(row)
+
+    def get(self, username: str) -> User | None:
+        with self._session() as s:
+            row = s.scalar(sa.select(m.User).where(m.User.username == username))
+            return _record(row) if row else None
+
+    def list(self) -> list[User]:
+        with self._session() as s:
+            return [_record(r) for r in s.scalars(sa.select(m.User).order_by(m.User.username))]
+
+    def count(self) -> int:
+        with self._session() as s:
+            return s.scalar(sa.select(sa.func.count()).select_from(m.User)) or 0
+
+    def set_role(self, actor: User, username: str, role: str | Role) -> User:
+        require(actor, Role.ADMIN)
+        return self._write(username, role=_role(role).value)
+
+    def disable(self, actor: User, username: str) -> User:
+        require(actor, Role.ADMIN)
+        return self._write(username, disabled=True)
+
+    def set_password(self, actor: User, username: str, password: str) -> User:
+        require(actor, Role.ADMIN)
+        _check_password(password)
+        return self._write(username, password_hash=self._hasher.hash(password))
+
+    def _write(self, username: str, **values: object) -> User:
+        with self._session() as s, s.begin():
+            row = s.scalar(sa.select(m.User).where(m.User.username == username).with_for_update())
+            if row is None:
+                raise UserError(f"no user {username!r}")
+            for key, value in values.items():
+                setattr(row, key, value)
+            s.flush()
+            return _record(row)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _dummy_hash(self) -> str:
+        if self._dummy is None:
+            self._dummy = self._hasher.hash("not a password: an unknown user's sign-in takes as long as a known one's")
+        return self._dummy

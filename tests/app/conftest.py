@@ -1,0 +1,52 @@
+"""App tests: Streamlit's AppTest over one ingested sample corpus, users in the same state store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY = str(ROOT / "app" / "streamlit_app.py")
+
+
+@pytest.fixture(scope="session")
+def app_env(tmp_path_factory):
+    """A data directory with samples/acme ingested and one user per role (password: 'password-<name>')."""
+    from docent.review.users import UserStore
+    from docent.settings import load_settings
+    from docent.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("app")
+    shutil.copytree(ROOT / "samples" / "acme", root / "docs")
+    (root / "docs" / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    settings = load_settings(data_dir=root / "data", embedding={"backend": "torch", "batch_size": 32})
+    ws = Workspace(settings)
+    ws.ingest(str(root / "docs"))
+    ws.close()
+    users = UserStore(settings.state_url)
+    for name, role in (("rita", "reviewer"), ("ann", "analyst"), ("ada", "admin")):
+        users.add(name, f"password-{name}", role)
+    return {"DOCENT_DATA_DIR": str(root / "data"), "DOCENT_EMBEDDING__BACKEND": "torch",
+            "DOCENT_SYNC__SOURCES": f'["{root / "docs"}"]', "state_url": settings.state_url}
+
+
+@pytest.fixture
+def app(app_env, monkeypatch):
+    """A fresh AppTest of the app (resources are shared by the process, as in a real server)."""
+    from streamlit.testing.v1 import AppTest
+
+    for key, value in app_env.items():
+        if key.startswith("DOCENT_"):
+            monkeypatch.setenv(key, value)
+
+    def make(user: str | None = None) -> AppTest:
+        at = AppTest.from_file(ENTRY, default_timeout=120)
+        if user:
+            from docent.review.users import UserStore
+
+            at.session_state["user"] = UserStore(app_env["state_url"]).get(user)
+        return at.run()
+
+    return make

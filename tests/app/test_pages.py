@@ -1,0 +1,127 @@
+"""Every page through Streamlit's AppTest: sign-in, chat, review actions and roles, ingestion, users."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "How many weeks of parental leave does the secondary caregiver get?"
+
+
+def texts(at) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+def test_sign_in_refuses_a_wrong_password_and_lets_a_user_in(app):
+    at = app()
+    assert at.title[0].value == "Docent"
+    at.text_input[0].input("rita")
+    at.text_input[1].input("not-her-password")
+    at.button[0].click().run()
+    assert "Wrong username or password" in at.error[0].value
+    at.text_input[1].input("password-rita")
+    at.button[0].click().run()
+    assert at.session_state["user"].username == "rita"
+    assert at.title[0].value == "Chat"
+
+
+def test_chat_streams_an_answer_with_its_sources(app):
+    at = app("rita")
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, at.exception
+    assert "8 weeks" in texts(at)
+    assert any(e.label.startswith("[1] employee-handbook.md") for e in at.expander)
+    assert at.session_state["conversation"]
+
+
+def queue_item(app_env) -> int:
+    """An answer sent to review (as a thumbs-down would), made with the core directly."""
+    from docent.review.actions import send_to_review
+    from docent.review.queue import ReviewQueue
+    from docent.settings import load_settings
+    from docent.workspace import Workspace
+
+    ws = Workspace(load_settings(data_dir=app_env["DOCENT_DATA_DIR"], embedding={"backend": "torch"}))
+    service = ws.chat
+    message_id = service.start(QUESTION)
+    from docent.chat.sync import iter_events
+
+    list(iter_events(service, message_id))
+    service.finalizer.flush(30)
+    return send_to_review(service, ReviewQueue(app_env["state_url"]), message_id)
+
+
+def open_item(at, item_id: int):
+    at.switch_page("pages/review.py").run()
+    box = next(s for s in at.selectbox if s.label == "Open item")
+    box.select(item_id).run()
+    return at
+
+
+def test_a_reviewer_claims_edits_and_approves_an_item_and_the_audit_records_it(app, app_env):
+    from docent.review.queue import ReviewQueue
+
+    item_id = queue_item(app_env)
+    at = open_item(app("rita"), item_id)
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Claim").click().run()
+    area = next(t for t in at.text_area if t.label.startswith("Answer to approve"))
+    corrected = area.value.replace("Acme offers", "Acme gives")
+    area.input(corrected)
+    next(b for b in at.button if b.label == "Approve").click().run()
+    item = ReviewQueue(app_env["state_url"]).get(item_id)
+    assert item.status == "approved" and item.decided_by == "rita" and item.final_answer == corrected
+    actions = [a.action for a in ReviewQueue(app_env["state_url"]).audit(item_id)]
+    assert actions == ["claim", "edit"]
+
+
+def test_a_reviewer_rejects_with_a_reason(app, app_env):
+    from docent.review.queue import ReviewQueue
+
+    item_id = queue_item(app_env)
+    at = open_item(app("rita"), item_id)
+    next(b for b in at.button if b.label == "Claim").click().run()
+    next(s for s in at.selectbox if s.label == "Why").select("unsupported")
+    next(t for t in at.text_area if t.label == "Note").input("cites the sick-leave section")
+    next(b for b in at.button if b.label == "Reject this answer").click().run()
+    item = ReviewQueue(app_env["state_url"]).get(item_id)
+    assert item.status == "rejected" and item.reject_category == "unsupported"
+
+
+def test_only_reviewers_decide_and_only_admins_manage_users(app, app_env):
+    item_id = queue_item(app_env)
+    analyst = open_item(app("ann"), item_id)
+    assert not any(b.label == "Claim" for b in analyst.button)
+    assert "Only reviewers can claim" in analyst.info[0].value
+    admin = open_item(app("ada"), item_id)
+    assert not any(b.label == "Claim" for b in admin.button)  # admins manage; reviewers approve
+    users = app("ada").switch_page("pages/users.py").run()
+    assert users.title[0].value == "Users" and not users.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not even offered to a reviewer
+        app("rita").switch_page("pages/users.py")
+
+
+def test_ingestion_page_shows_counts_and_the_quarantined_file(app):
+    at = app("rita").switch_page("pages/ingestion.py").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Indexed documents"] == "9" and metrics["Quarantined"] == "1"
+    assert any(b.label == "Retry quarantined documents" for b in at.button)
+
+
+def test_a_thumbs_down_is_recorded_and_sends_the_answer_to_review(app, app_env):
+    from docent.review.feedback import FeedbackStore
+    from docent.review.queue import ReviewQueue
+
+    at = app("rita")
+    at.chat_input[0].set_value("What is the hotel cap in New York?").run()
+    at.run()  # the conversation as the page shows it after the answer
+    vote = next(f for f in at.get("feedback") if (f.key or "").startswith("vote-"))
+    message_id = vote.key.removeprefix("vote-")
+    vote.set_value(0).run()
+    assert not at.exception, at.exception
+    assert "a reviewer will look at this answer" in texts(at)
+    (feedback,) = FeedbackStore(app_env["state_url"]).for_message(message_id)
+    assert feedback.rating == -1 and feedback.username == "rita"
+    assert ReviewQueue(app_env["state_url"]).for_message(message_id).reason == "feedback"

@@ -1,0 +1,68 @@
+"""Chat fixtures: a workspace over the sample documents, and services bound to a fresh state store."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "acme"
+
+
+@pytest.fixture(scope="session")
+def acme_ws(tmp_path_factory):
+    """The sample corpus ingested once (real parser, real MiniLM on torch, LanceDB)."""
+    from docent.settings import load_settings
+    from docent.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("acme")
+    shutil.copytree(SAMPLES, root / "docs")
+    ws = Workspace(load_settings(data_dir=root / "data", embedding={"backend": "torch", "batch_size": 32}))
+    report = ws.ingest(str(root / "docs"))
+    assert len(report.new) >= 8 and not report.quarantined, report
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def make_service(acme_ws, tmp_path):
+    """Build a ChatService over the sample index with chat settings overridden and its own state store."""
+    from docent.chat.service import ChatService
+    from docent.review.queue import ReviewQueue
+    from docent.store.chat import ChatStore
+
+    services = []
+
+    def make(ws=None, store=None, answer_cache=None, review=None, **chat):
+        ws = ws or acme_ws
+        update = {"chat": ws.settings.chat.model_copy(update=chat)}
+        if review:
+            update["review"] = ws.settings.review.model_copy(update=review)
+        settings = ws.settings.model_copy(update=update)
+        store = store or ChatStore(f"sqlite:///{tmp_path / f'state{len(services)}.db'}")
+        service = ChatService.from_workspace(
+            ws, settings, store=store, answer_cache=answer_cache, review_queue=ReviewQueue(store.url)
+        )
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        service.close()
+
+
+def collect(service, question: str, conversation_id: str | None = None, filters: dict | None = None, on_event=None):
+    """Ask and gather every event (sync helper for tests)."""
+
+    async def run():
+        message_id = service.start(question, conversation_id, filters)
+        events = []
+        async for event in service.stream(message_id):
+            events.append(event)
+            if on_event:
+                on_event(event, message_id)
+        return message_id, events
+
+    return asyncio.run(run())
