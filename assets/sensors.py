@@ -29,6 +29,8 @@ def source_sensor(context: dg.SensorEvaluationContext, docent: DocentResource, s
         if plan.deletion_blocked:
             ws.alerts.raise_alert("mass-deletion", root, plan.deletion_blocked)
             context.log.error(plan.deletion_blocked)
+        else:
+            ws.alerts.resolve(f"mass-deletion:{root}")
         if plan.gone:
             ingestor.remove(plan.gone, report)
             ws.index.refresh()

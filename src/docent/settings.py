@@ -142,6 +142,36 @@ class SyncSettings(BaseModel):
     batch_documents: int = Field(1000, ge=1, description="documents per Dagster ingestion run")
 
 
+class AlertSettings(BaseModel):
+    webhook_url: SecretStr | None = Field(None, description="Slack-compatible incoming webhook that receives each new incident")
+    cooldown_s: int = Field(3600, ge=0, description="an incident that recurs this soon after resolving reopens silently")
+
+
+class EvaluationSettings(BaseModel):
+    sample_rate: float = Field(0.2, ge=0.0, le=1.0, description="share of recent answers scored (risky ones always are)")
+    max_per_run: int = Field(500, ge=1, description="answers scored per continuous run, at most")
+    lookback_hours: float = Field(24.0, gt=0, description="how far back a continuous run looks for unscored answers")
+    judge_model: str | None = Field(None, description="litellm model for the ragas LLM metrics; none: no-model metrics only")
+    judge_api_base: str | None = None
+    judge_api_key: SecretStr | None = None
+    judge_json_mode: bool = Field(False, description="ask the judge for JSON instead of tool calls (providers without tools)")
+    max_judge_tokens: int = Field(200_000, ge=0, description="judge tokens one run may spend")
+    max_judge_cost: float = Field(1.0, ge=0.0, description="judge spend (USD) one run may reach")
+    thresholds: dict[str, float] = Field(
+        default_factory=lambda: {"grounding": 0.5, "citation_validity": 0.9, "answered": 0.5, "judge_undetermined": 0.2},
+        description="per metric, the worst acceptable run mean (a floor, or a ceiling for lower-is-better metrics)",
+    )
+    gate: dict[str, float] = Field(
+        default_factory=lambda: {"recall@k": 0.6, "semantic_similarity": 0.5, "grounding": 0.5},
+        description="golden-set thresholds a candidate index version must meet to be promoted",
+    )
+    max_regression: float = Field(0.1, ge=0.0, description="alert when a run mean falls this far below the rolling baseline")
+    baseline_runs: int = Field(10, ge=1, description="earlier runs that make the rolling baseline")
+    min_samples: int = Field(20, ge=1, description="answers a run (and its baseline) needs before it may raise an alert")
+    golden: str = Field("evals/acme-golden.jsonl", description="default golden set: a JSONL file, or the name of a reviewed set")
+    heartbeat_s: int = Field(3600, ge=60, description="alert when no continuous evaluation has finished for this long")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCENT_", env_nested_delimiter="__", extra="forbid")
 
@@ -156,6 +186,8 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     chat: ChatSettings = ChatSettings()
     review: ReviewSettings = ReviewSettings()
+    alerts: AlertSettings = AlertSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
 
     @classmethod
     def settings_customise_sources(

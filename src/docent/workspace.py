@@ -13,7 +13,7 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-from docent.alerts import Alerts
+from docent.alerts import Alerts, WebhookSink
 from docent.cache import open_cache
 from docent.embed import Embedder
 from docent.index import VectorIndex, open_index, table_name
@@ -67,7 +67,9 @@ class Workspace:
 
     @cached_property
     def alerts(self) -> Alerts:
-        return Alerts(self.settings.state_url)
+        hook = self.settings.alerts.webhook_url
+        sinks = [WebhookSink(hook.get_secret_value())] if hook else []
+        return Alerts(self.settings.state_url, sinks, cooldown_s=self.settings.alerts.cooldown_s)
 
     @cached_property
     def retriever(self) -> LiveRetriever:
