@@ -1,1 +1,1 @@
-"""Prefect flows for continuous evaluation: filled by the evaluation milestone."""
+"""Prefect flows: thin, scheduled wrappers over docent.evaluate (deployments in prefect.yaml)."""

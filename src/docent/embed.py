@@ -39,6 +39,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PACKAGED_MODELS = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+_LOAD_LOCK = threading.Lock()
 _ENCODE_LOCKS: dict[int, threading.Lock] = {}  # per loaded model instance (id), see Embedder.encode
 PROGRESS_BATCHES = 4  # encode batches per progress report
 EXPORTED_FILE = {"onnx": "onnx/model.onnx", "openvino": "openvino/openvino_model.xml"}
@@ -86,13 +87,19 @@ def _exported(source: Path, backend: str, models_dir: Path) -> Path:
     return target
 
 
-@lru_cache(maxsize=8)
 def load_model(path: str, backend: str, models_dir: str, purpose: str = "documents"):
     """The SentenceTransformer for (path, backend), created once per process and purpose.
 
     Queries get their own instance (``purpose="queries"``) so a search never waits behind a
-    bulk encode running in another thread of the same process.
+    bulk encode running in another thread of the same process. Loads are serialized: two threads
+    asking at once would otherwise each compile an OpenVINO model, which deadlocked.
     """
+    with _LOAD_LOCK:
+        return _load_model(path, backend, models_dir, purpose)
+
+
+@lru_cache(maxsize=8)
+def _load_model(path: str, backend: str, models_dir: str, purpose: str):
     from sentence_transformers import SentenceTransformer
 
     if backend == "torch":

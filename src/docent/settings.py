@@ -154,7 +154,9 @@ class EvaluationSettings(BaseModel):
     judge_model: str | None = Field(None, description="litellm model for the ragas LLM metrics; none: no-model metrics only")
     judge_api_base: str | None = None
     judge_api_key: SecretStr | None = None
-    judge_json_mode: bool = Field(False, description="ask the judge for JSON instead of tool calls (providers without tools)")
+    judge_mode: Literal["json", "md_json"] = Field(
+        "json", description="how the judge returns structured output: JSON mode (no tool calling needed), "
+        "or JSON in a Markdown fence (providers without JSON mode)")
     max_judge_tokens: int = Field(200_000, ge=0, description="judge tokens one run may spend")
     max_judge_cost: float = Field(1.0, ge=0.0, description="judge spend (USD) one run may reach")
     thresholds: dict[str, float] = Field(

@@ -4,7 +4,8 @@ Why: tests and benchmarks must exercise litellm's real HTTP path (transport, SSE
 without the network. Each request carries its own script in its model name, `fake:first_token_ms=300;tokens=5;run=abc`, so
 concurrent tests sharing one server never interfere. Keys (see Script): first_token_ms, token_ms, tokens, status, retry_after,
 fail_times, run, disconnect_after, reset (1: abort with a TCP RST rather than a FIN), headers (early|late: send the HTTP
-headers before or after the first-token delay), text (fixed reply, percent-decoded; else tokens `w{i}-{tag} `).
+headers before or after the first-token delay), text (fixed reply, percent-decoded; else tokens `w{i}-{tag} `), judge
+(1|0|bad: answer ragas' judge prompts, see fake_judge).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from aiohttp import web
 
+from docent.devtools.fake_judge import judge_reply
 from docent.devtools.local_server import LocalServer, serve_app
 
 POLL_S = 0.005  # how often a waiting handler checks whether the client went away
@@ -48,6 +50,7 @@ class Script:
     reset: bool = False
     headers: str = "early"
     text: str | None = None
+    judge: str | None = None  # answer ragas' judge prompts: 1, 0 or bad (see fake_judge)
 
 
 def parse_model(model: str) -> Script:
@@ -157,7 +160,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         if script.fail_times is None or seen <= script.fail_times:
             entry["status"], entry["finished_at"] = script.status, time.time()
             return _error_response(script, script.status)
-    tokens = reply_tokens(body.get("messages", []), script.tokens, script.text)
+    text = judge_reply(body.get("messages", []), script.judge) if script.judge else script.text
+    tokens = reply_tokens(body.get("messages", []), script.tokens, text)
     return await (_stream if body.get("stream") else _complete)(request, body, script, tokens, entry)
 
 

@@ -41,3 +41,21 @@ def evaluate_run(run: Run, qrels: Qrels) -> dict[str, float]:
         "mrr@10": sum(mrr_at(run.get(q, []), qrels[q], 10) for q in queries) / n,
         "queries": n,
     }
+
+
+def precision_at(ranked: Sequence[str], relevant: Mapping[str, int], k: int) -> float:
+    top = ranked[:k]
+    return sum(relevant.get(d, 0) > 0 for d in top) / len(top) if top else 0.0
+
+
+def retrieval_scores(ranked: Sequence[str], relevant: Sequence[str], k: int) -> dict[str, float | None]:
+    """One query's precision@k, recall@k, MRR and nDCG@k against binary reference ids (None without references)."""
+    if not relevant:
+        return dict.fromkeys(("precision@k", "recall@k", "mrr", "ndcg@k"))
+    judged = dict.fromkeys(relevant, 1)
+    return {
+        "precision@k": precision_at(ranked, judged, k),
+        "recall@k": recall_at(ranked, judged, k),
+        "mrr": mrr_at(ranked, judged, k),
+        "ndcg@k": ndcg_at(ranked, judged, k),
+    }

@@ -1,0 +1,47 @@
+"""From a finished run to alerts: each finding opens (or counts toward) an incident, each check that
+passed resolves its incident, and a silent evaluator raises a heartbeat alert."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from docent.alerts import Alert, Alerts
+from docent.evaluate.results import EvalStore, RunRecord
+
+HEARTBEAT_KEY = "eval:heartbeat"
+
+
+def alert_run(alerts: Alerts, run: RunRecord) -> list[Alert]:
+    """The incidents this run opened (already-open ones only count another occurrence and are not returned)."""
+    opened = []
+    source = f"{run.suite} evaluation"
+    for f in run.findings or []:
+        details = {k: v for k, v in f.items() if k not in ("key", "message")} | {"run_id": run.id, "model": run.model,
+                                                                                  "index_version": run.index_version}
+        severity = "error" if f["kind"] == "threshold" else "warning"
+        alert, new = alerts.raise_alert(f"eval-{f['kind']}", source, f["message"], severity, key=f["key"], details=details)
+        if new:
+            opened.append(alert)
+    for key in run.config.get("checks_passed", []):
+        alerts.resolve(key)
+    return opened
+
+
+def check_heartbeat(alerts: Alerts, evals: EvalStore, max_silence_s: float, now: datetime | None = None,
+                    answers_since: datetime | None = None) -> Alert | None:
+    """Alert when the continuous evaluation has not finished a run for ``max_silence_s`` (or never has, while
+    answers older than that exist, given as ``answers_since``); resolve the alert once it runs again."""
+    now = now or datetime.now(timezone.utc)
+    last = next(iter(evals.runs("sample", 1, finished_only=True)), None)
+    limit = now - timedelta(seconds=max_silence_s)
+    if last is not None and (last.finished_at or last.started_at) >= limit:
+        alerts.resolve(HEARTBEAT_KEY, now)
+        return None
+    if last is None and (answers_since is None or answers_since >= limit):
+        return None  # a new installation: nothing to evaluate yet
+    when = f"since {last.finished_at:%Y-%m-%d %H:%M} UTC" if last else "ever, though answers have been served"
+    alert, _ = alerts.raise_alert("eval-heartbeat", "continuous evaluation",
+                                  f"no continuous evaluation run has finished {when} (expected every "
+                                  f"{max_silence_s / 60:.0f} minutes at most): is the Prefect worker running?",
+                                  severity="error", key=HEARTBEAT_KEY, now=now)
+    return alert

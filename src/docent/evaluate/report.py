@@ -1,0 +1,50 @@
+"""A run as people read it: the metric table (with thresholds and the run's verdicts), its worst answers,
+and the question-by-question difference between two golden runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from docent.evaluate.catalog import METRICS
+from docent.evaluate.results import EvalStore, RunRecord
+
+# The metrics that say most about an answer, worst first: what "worst answers" sorts by.
+SEVERITY = ("faithfulness", "grounding", "semantic_similarity", "recall@k", "answered", "citation_validity")
+
+
+def metric_table(run: RunRecord) -> list[dict]:
+    bounds = run.config.get("thresholds") or run.config.get("gate") or {}
+    flagged = {f["metric"]: f["kind"] for f in run.findings or []}
+    rows = []
+    for name, stats in sorted((run.summary or {}).items(), key=lambda kv: list(METRICS).index(kv[0]) if kv[0] in METRICS else 99):
+        mean = stats.get("mean")
+        rows.append({"metric": name, "value": None if mean is None else round(mean, 4), "n": stats.get("n", 0),
+                     "undetermined": stats.get("missing", 0), "threshold": bounds.get(name),
+                     "status": flagged.get(name, "ok" if mean is not None else "n/a")})
+    return rows
+
+
+def worst_cases(store: EvalStore, run: RunRecord, n: int = 10) -> list[dict]:
+    frame = store.scores([run.id])
+    if frame.empty:
+        return []
+    keys = [m for m in SEVERITY if m in frame.columns]
+    frame = frame.sort_values(keys, na_position="last") if keys else frame
+    cols = ["item_key", "question", "answer", "stratum", *keys]
+    out = frame[cols].head(n).copy()
+    out["answer"] = out["answer"].str.slice(0, 160)
+    return out.astype(object).where(out.notna(), None).to_dict("records")
+
+
+def compare(store: EvalStore, a: RunRecord, b: RunRecord, metric: str) -> pd.DataFrame:
+    """Question by question, ``metric`` in run A and in run B, and which way it moved (golden runs of one set)."""
+    frames = store.scores([a.id, b.id])
+    if frames.empty or metric not in frames.columns:
+        return pd.DataFrame(columns=["question", "A", "B", "change", "verdict"])
+    pivot = frames.pivot_table(index="question", columns="run_id", values=metric, aggfunc="mean")
+    out = pd.DataFrame({"A": pivot.get(a.id), "B": pivot.get(b.id)}).reset_index()
+    out["change"] = out["B"] - out["A"]
+    better = METRICS[metric].higher_is_better if metric in METRICS else True
+    sign = out["change"] if better else -out["change"]
+    out["verdict"] = ["better" if s > 1e-9 else "worse" if s < -1e-9 else "same" if s == s else "n/a" for s in sign]
+    return out.sort_values("change", key=lambda c: (c if better else -c), na_position="last")
