@@ -37,6 +37,7 @@ demo: setup
 	$(BIN)/docent status
 	$(BIN)/docent ask "How many weeks of parental leave does the secondary caregiver get?"
 	$(BIN)/docent ask "What is the hotel cap in New York?"
+	$(BIN)/docent eval run --suite golden --golden evals/acme-golden.jsonl
 
 test: setup browser
 	$(BIN)/python -m pytest
@@ -47,15 +48,23 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
 		echo "chromium is missing and could not be installed: the browser tests (tests/e2e) will fail" >&2
 
-# The app on 127.0.0.1:8501 beside the Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs),
-# Dagster's state under .docent/dagster. Ctrl-C stops both.
+# The app on 127.0.0.1:8501, the Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs) and a
+# Prefect server on 127.0.0.1:4200 with a worker running the evaluation deployments of prefect.yaml on
+# their schedules. Dagster's and Prefect's state live under .docent/. Ctrl-C stops everything.
 DAGSTER_HOME_DIR := $(abspath .docent/dagster)
+PREFECT_ENV := PREFECT_HOME=$(abspath .docent/prefect) PREFECT_API_URL=http://127.0.0.1:4200/api \
+	PREFECT_SERVER_ANALYTICS_ENABLED=false DOCENT_ROOT=$(CURDIR)
 up: setup
 	@mkdir -p $(DAGSTER_HOME_DIR)
 	@test -f $(DAGSTER_HOME_DIR)/dagster.yaml || cp configs/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 	trap 'kill 0' INT TERM EXIT; \
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 & \
 	$(BIN)/docent app --port 8501 & \
+	$(PREFECT_ENV) $(BIN)/prefect server start --host 127.0.0.1 --port 4200 & \
+	$(BIN)/python -m flows.wait_for http://127.0.0.1:4200/api/health && \
+	$(PREFECT_ENV) $(BIN)/prefect work-pool create docent-local --type process --overwrite && \
+	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all && \
+	$(PREFECT_ENV) $(BIN)/prefect worker start --pool docent-local & \
 	wait
 
 # Recompile the lock after editing requirements.in.

@@ -29,6 +29,8 @@ def main() -> None:
     if user.role in (Role.REVIEWER, Role.ADMIN, Role.ANALYST):
         pages.append(st.Page("pages/review.py", title="Review", icon=":material/fact_check:"))
     pages.append(st.Page("pages/ingestion.py", title="Ingestion", icon=":material/inventory_2:"))
+    if user.role in (Role.ANALYST, Role.ADMIN):
+        pages.append(st.Page("pages/evaluation.py", title="Evaluation", icon=":material/monitoring:"))
     if user.role == Role.ADMIN:
         pages.append(st.Page("pages/users.py", title="Users", icon=":material/group:"))
     with st.sidebar:

@@ -5,6 +5,7 @@ import dagster as dg
 
 from assets.ingestion import batch_partitions
 from assets.resources import DocentResource
+from docent.evaluate.gate import golden_gate
 from docent.index.promotion import PromotionRefused, count_mismatches, promote
 from docent.ingest.pipeline import IngestReport
 
@@ -23,12 +24,14 @@ ingest_job = dg.define_asset_job(
 class PromoteConfig(dg.Config):
     version: str  # an id or unique prefix from `docent index list`
     force: bool = False
+    evaluate: bool = True  # gate on the golden-set evaluation (evaluation.golden, evaluation.gate)
 
 
 @dg.op(description="Run the promotion checks on a built index version, then point the live alias at it.")
 def promote_version(context: dg.OpExecutionContext, config: PromoteConfig, docent: DocentResource) -> None:
     try:
-        done = promote(docent.workspace, config.version, force=config.force)
+        ws = docent.workspace
+        done = promote(ws, config.version, gates=[golden_gate(ws)] if config.evaluate else [], force=config.force)
     except PromotionRefused as exc:
         raise dg.Failure(str(exc), metadata={"problems": dg.MetadataValue.json(exc.problems)}) from None
     context.log.info(f"live: {done.old} -> {done.new} in {done.switch_seconds * 1000:.1f} ms")

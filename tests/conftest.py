@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
 from pathlib import Path
@@ -19,6 +20,7 @@ for key, value in {
     "DO_NOT_TRACK": "1",
     "SCARF_NO_ANALYTICS": "true",
     "TOKENIZERS_PARALLELISM": "false",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
 }.items():
     os.environ.setdefault(key, value)
 
@@ -90,3 +92,21 @@ def state_url(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "acme"
+
+
+@pytest.fixture(scope="session")
+def acme_ws(tmp_path_factory):
+    """The sample corpus ingested once (real parser, real MiniLM on torch, LanceDB)."""
+    from docent.settings import load_settings
+    from docent.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("acme")
+    shutil.copytree(SAMPLES, root / "docs")
+    ws = Workspace(load_settings(data_dir=root / "data", embedding={"backend": "torch", "batch_size": 32}))
+    report = ws.ingest(str(root / "docs"))
+    assert len(report.new) >= 8 and not report.quarantined, report
+    yield ws
+    ws.close()

@@ -18,6 +18,7 @@ from rich.table import Table  # noqa: E402
 from docent.commands.app import app_command  # noqa: E402
 from docent.commands.chat import ask, stats  # noqa: E402
 from docent.commands.common import console, err, workspace  # noqa: E402
+from docent.commands.evaluate import eval_app  # noqa: E402
 from docent.commands.golden import golden_app  # noqa: E402
 from docent.commands.index import index_app  # noqa: E402
 from docent.commands.users import users_app  # noqa: E402
@@ -28,6 +29,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(index_app, name="index")
 app.add_typer(users_app, name="users")
 app.add_typer(golden_app, name="golden")
+app.add_typer(eval_app, name="eval")
 app.command()(ask)
 app.command()(stats)
 app.command("app")(app_command)

@@ -36,14 +36,16 @@ def list_versions() -> None:
 def promote(
     version: str = typer.Argument(..., help="A version id (or a unique prefix) from `docent index list`."),
     force: bool = typer.Option(False, help="Skip the checks (not recommended)."),
+    evaluate: bool = typer.Option(True, help="Gate on the golden-set evaluation of the candidate (evaluation.gate)."),
 ) -> None:
-    """Check a built version and make it live; search switches to it at once."""
+    """Check a built version (counts, then the golden set answered over it) and make it live; search switches at once."""
+    from docent.evaluate.gate import golden_gate
     from docent.index.promotion import promote as run_promotion
     from docent.index.versions import VersionError
 
     ws = workspace()
     try:
-        done = run_promotion(ws, version, force=force)
+        done = run_promotion(ws, version, gates=[golden_gate(ws)] if evaluate else [], force=force)
     except VersionError as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None

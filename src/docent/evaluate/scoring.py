@@ -17,7 +17,7 @@ from ragas.metrics.collections import NonLLMStringSimilarity, RougeScore, Semant
 from docent.evaluate.cases import EvalCase
 from docent.evaluate.embeddings import LocalEmbeddings
 from docent.evaluate.metrics import retrieval_scores
-from docent.generate.citations import ground, markers
+from docent.generate.citations import ground, grounding_texts, markers
 from docent.generate.local import NO_ANSWER
 
 Scores = dict[str, float | None]
@@ -37,6 +37,7 @@ class NoModelScorer:
         """Scores for each case, in order; the run's texts are embedded in one batch first."""
         self.embeddings.prefetch(t for c in cases for t in (c.answer, c.reference, *c.reference_contexts) if t)
         self.embeddings.prefetch(t for c in cases if c.reference_contexts for t in c.contexts)
+        self.embeddings.prefetch(t for c in cases if c.grounding is None and not c.failed for t in grounding_texts(c.answer, c.sources))
         return asyncio.run(self._score_all(cases))
 
     async def _score_all(self, cases: list[EvalCase]) -> list[Scores]:

@@ -145,6 +145,16 @@ def _claims(answer: str, sources: list[Source]) -> list[tuple[str, list[int]]]:
     return out
 
 
+def _source_sentences(sources: list[Source]) -> dict[int, list[str]]:
+    return {s.n: [t for t, _ in split_source(s.text)] or [s.text] for s in sources}
+
+
+def grounding_texts(answer: str, sources: list[Source]) -> list[str]:
+    """Every text :func:`ground` embeds for this answer (callers grounding many answers embed them in one batch)."""
+    claims, by_n = _claims(answer, sources), _source_sentences(sources)
+    return list(dict.fromkeys([c for c, ns in claims if ns] + [t for _, ns in claims for n in ns for t in by_n[n]]))
+
+
 def ground(
     answer: str,
     sources: list[Source],
@@ -156,9 +166,8 @@ def ground(
     A sentence citing nothing valid scores 0.0 and is unsupported; a plain "I don't know" is
     supported (it claims nothing).
     """
-    claims = _claims(answer, sources)
-    by_n = {s.n: [t for t, _ in split_source(s.text)] or [s.text] for s in sources}
-    texts = list(dict.fromkeys([c for c, ns in claims if ns] + [t for _, ns in claims for n in ns for t in by_n[n]]))
+    claims, by_n = _claims(answer, sources), _source_sentences(sources)
+    texts = grounding_texts(answer, sources)
     vectors = dict(zip(texts, embed(texts))) if texts else {}
     out = []
     for sentence, cited in claims:

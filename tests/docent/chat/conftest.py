@@ -1,29 +1,10 @@
-"""Chat fixtures: a workspace over the sample documents, and services bound to a fresh state store."""
+"""Chat fixtures: services over the sample workspace (``acme_ws``, tests/conftest.py), each with a fresh state store."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-from pathlib import Path
 
 import pytest
-
-SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "acme"
-
-
-@pytest.fixture(scope="session")
-def acme_ws(tmp_path_factory):
-    """The sample corpus ingested once (real parser, real MiniLM on torch, LanceDB)."""
-    from docent.settings import load_settings
-    from docent.workspace import Workspace
-
-    root = tmp_path_factory.mktemp("acme")
-    shutil.copytree(SAMPLES, root / "docs")
-    ws = Workspace(load_settings(data_dir=root / "data", embedding={"backend": "torch", "batch_size": 32}))
-    report = ws.ingest(str(root / "docs"))
-    assert len(report.new) >= 8 and not report.quarantined, report
-    yield ws
-    ws.close()
 
 
 @pytest.fixture

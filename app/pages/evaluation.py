@@ -1,0 +1,191 @@
+"""Evaluation: open alerts, metric trends per model and index version, a run's worst answers, golden A vs B."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app.resources import chat_service, review_queue, workspace
+from docent.evaluate import report
+from docent.evaluate.alerting import check_heartbeat
+from docent.evaluate.catalog import METRICS
+from docent.evaluate.results import EvalStore, RunRecord
+from docent.review.actions import send_to_review
+
+SUITES = {"sample": "Continuous (sampled production answers)", "golden": "Golden set"}
+DEFAULT_METRICS = ("grounding", "citation_validity", "answered", "semantic_similarity", "recall@k", "faithfulness")
+TREND_COLUMNS = ("run_id", "started_at", "status", "model", "index_version", "n_items")
+VERDICT_COLORS = alt.Scale(domain=["better", "worse", "same"], range=["#2e7d32", "#c62828", "#9e9e9e"])
+
+ws = workspace()
+settings = ws.settings
+store = EvalStore(settings.state_url)
+alerts = ws.alerts
+check_heartbeat(alerts, store, settings.evaluation.heartbeat_s)  # a silent evaluator shows up as an alert
+
+
+def label(run: RunRecord) -> str:
+    return f"{run.started_at:%Y-%m-%d %H:%M} · {run.status} · {run.model} · index {run.index_version} · {run.id[:8]}"
+
+
+def describe(metric: str) -> str:
+    spec = METRICS.get(metric)
+    if spec is None:
+        return metric
+    return f"{metric}: {spec.description}" + ("" if spec.higher_is_better else " (lower is better)")
+
+
+def alert_frame(items) -> pd.DataFrame:
+    return pd.DataFrame([{"severity": a.severity, "kind": a.kind, "message": a.message, "occurrences": a.occurrences,
+                          "first seen": a.created_at, "last seen": a.last_seen_at, "resolved": a.resolved_at}
+                         for a in items])
+
+
+# 1. Header: the suite and its latest run.
+st.title("Evaluation")
+suite = st.radio("Suite", list(SUITES), format_func=SUITES.get, horizontal=True, key="eval-suite")
+runs = store.runs(suite)
+if runs:
+    last = runs[0]
+    st.caption(f"Latest run `{last.id[:8]}`: **{last.status}** · started {last.started_at:%Y-%m-%d %H:%M} UTC · "
+               f"{last.n_items} answers · model `{last.model}` · index `{last.index_version}` · "
+               f"judge `{last.judge_model or 'none'}`" + (f" · golden set `{last.golden_set}`" if suite == "golden" else ""))
+
+# 2. Alerts.
+st.subheader("Alerts")
+open_alerts = alerts.recent(status="open")
+if open_alerts:
+    st.dataframe(alert_frame(open_alerts).drop(columns="resolved"), hide_index=True, width="stretch")
+else:
+    st.success("No open alerts.")
+with st.expander("Recently resolved"):
+    resolved = alerts.recent(limit=20, status="resolved")
+    if resolved:
+        st.dataframe(alert_frame(resolved), hide_index=True, width="stretch")
+    else:
+        st.caption("Nothing resolved yet.")
+
+if not runs:
+    st.info(f"No {SUITES[suite].lower()} evaluation run yet. Start one with `docent eval run --suite {suite}`, or run "
+            "the Prefect deployments (`make up` starts the server and a worker; the continuous evaluation then runs on "
+            "its schedule).")
+    st.stop()
+
+# 3. Trends over time, per model and index version, against the thresholds.
+st.subheader("Trends")
+trend = store.trend(suite)
+bounds = settings.evaluation.thresholds if suite == "sample" else settings.evaluation.gate
+available = [c for c in trend.columns if c not in TREND_COLUMNS]
+if trend.empty:
+    st.caption("No finished run yet: trends appear once a run has finished.")
+else:
+    shown = st.multiselect("Metrics", available, default=[m for m in DEFAULT_METRICS if m in available],
+                           key=f"trend-metrics-{suite}")
+    grid = st.columns(2)
+    for i, metric in enumerate(shown):
+        points = trend[list(TREND_COLUMNS)].assign(value=pd.to_numeric(trend[metric], errors="coerce")).dropna(subset=["value"])
+        line = alt.Chart(points).mark_line(point=True).encode(
+            x=alt.X("started_at:T", title=None), y=alt.Y("value:Q", title=metric),
+            color=alt.Color("model:N"), strokeDash=alt.StrokeDash("index_version:N", title="index"),
+            tooltip=["run_id", "started_at:T", "status", "model", "index_version", "n_items", alt.Tooltip("value:Q", format=".3f")],
+        )
+        if metric in bounds:
+            line += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red", strokeDash=[4, 4]).encode(
+                y="threshold:Q", tooltip=["threshold:Q"])
+        with grid[i % 2]:
+            st.altair_chart(line.properties(title=describe(metric), height=220), width="stretch")
+
+# 4 and 5. One run: its metric table, a distribution, its worst answers.
+st.subheader("Run")
+by_id = {r.id: r for r in runs}
+run = by_id[st.selectbox("Run", list(by_id), format_func=lambda i: label(by_id[i]), key=f"run-{suite}")]
+if run.error:
+    st.error(f"This run failed: {run.error}")
+table = pd.DataFrame(report.metric_table(run))
+if table.empty:
+    st.caption("No scores in this run (yet).")
+    st.stop()
+table["description"] = [METRICS[m].description if m in METRICS else "" for m in table["metric"]]
+st.dataframe(table, hide_index=True, width="stretch")
+
+scores = store.scores([run.id])
+scored_metrics = [m for m in table["metric"] if m in scores.columns]
+if scored_metrics:
+    metric = st.selectbox("Distribution of", scored_metrics, key=f"hist-{suite}")
+    values = pd.DataFrame({"value": pd.to_numeric(scores[metric], errors="coerce")}).dropna()
+    hist = alt.Chart(values).mark_bar().encode(x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=metric),
+                                               y=alt.Y("count():Q", title="answers"))
+    if metric in bounds:
+        hist += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red").encode(x="threshold:Q")
+    st.altair_chart(hist.properties(height=200, title=f"{metric} over {len(values)} scored answers"), width="stretch")
+
+st.markdown("**Worst answers**")
+worst = report.worst_cases(store, run, n=20)
+st.dataframe(pd.DataFrame(worst), hide_index=True, width="stretch")
+keys = [w["item_key"] for w in worst]
+picked = st.selectbox("Open answer", keys, index=None, placeholder="Pick an answer to inspect", key=f"answer-{run.id}",
+                      format_func=lambda k: next(w["question"] for w in worst if w["item_key"] == k)[:100])
+if picked is not None:
+    row = scores[scores["item_key"] == picked].iloc[0]
+    details = row["details"] or {}
+    st.markdown(f"**Question.** {row['question']}")
+    st.markdown("**Answer**")
+    st.markdown(row["answer"] or "_(empty)_")
+    st.markdown("**Reference**")
+    st.markdown(row["reference"] or "_(no reference answer)_")
+    st.caption(f"model `{row['model']}` · index `{row['index_version']}` · stratum `{row['stratum']}`"
+               + (f" · picked because {', '.join(row['reasons'])}" if row["reasons"] else ""))
+    st.dataframe(pd.DataFrame([{"metric": m, "value": row[m]} for m in scored_metrics]), hide_index=True)
+    retrieved, reference = details.get("retrieved_ids") or [], details.get("reference_ids") or []
+    if retrieved or reference:
+        left, right = st.columns(2)
+        left.markdown("**Retrieved chunks**")
+        left.dataframe(pd.DataFrame({"chunk": retrieved, "in reference": [c in reference for c in retrieved]}), hide_index=True)
+        right.markdown("**Reference chunks**")
+        right.dataframe(pd.DataFrame({"chunk": reference, "retrieved": [c in retrieved for c in reference]}), hide_index=True)
+    if details.get("error"):
+        st.error(f"The answer failed: {details['error']}")
+    if details.get("judge_errors"):
+        with st.expander("Judge errors"):
+            st.json(details["judge_errors"])
+    message_id = row.get("message_id")
+    if isinstance(message_id, str) and message_id:
+        item = review_queue().for_message(message_id)
+        if item is not None:
+            st.info(f"Already in the review queue (#{item.id}, {item.status}).")
+        elif st.button("Send to review", icon=":material/fact_check:", key=f"send-{message_id}"):
+            send_to_review(chat_service(), review_queue(), message_id)
+            st.rerun()
+
+# 6. Golden A vs B: question by question.
+if suite == "golden":
+    st.subheader("Compare two golden runs")
+    finished = [r for r in runs if r.status in ("passed", "failed")]
+    if len(finished) < 2:
+        st.caption("Two finished golden runs are needed for a comparison.")
+        st.stop()
+    by_id = {r.id: r for r in finished}
+    c1, c2, c3 = st.columns(3)
+    a = by_id[c1.selectbox("Run A (before)", list(by_id), index=1, format_func=lambda i: label(by_id[i]), key="cmp-a")]
+    same_set = [r.id for r in finished if r.golden_set == a.golden_set and r.id != a.id]
+    if not same_set:
+        st.caption(f"No other finished run of the golden set `{a.golden_set}`.")
+        st.stop()
+    b = by_id[c2.selectbox("Run B (after)", same_set, format_func=lambda i: label(by_id[i]), key="cmp-b")]
+    common = [m for m in report.SEVERITY + tuple(METRICS) if m in (a.summary or {}) and m in (b.summary or {})]
+    metric = c3.selectbox("Metric", list(dict.fromkeys(common)), key="cmp-metric")
+    if metric is None:
+        st.caption("These runs share no metric.")
+        st.stop()
+    diff = report.compare(store, a, b, metric)
+    counts = diff["verdict"].value_counts()
+    st.markdown(f"**{counts.get('better', 0)} better · {counts.get('worse', 0)} worse · {counts.get('same', 0)} same**"
+                + (f" · {counts['n/a']} not comparable" if counts.get("n/a") else ""))
+    if a.golden_version != b.golden_version:
+        st.caption(f"The golden set changed between these runs ({a.golden_version} → {b.golden_version}).")
+    st.dataframe(diff, hide_index=True, width="stretch")
+    bars = alt.Chart(diff.dropna(subset=["change"])).mark_bar().encode(
+        x=alt.X("change:Q", title=f"change in {metric} (B − A)"), y=alt.Y("question:N", sort=None, title=None),
+        color=alt.Color("verdict:N", scale=VERDICT_COLORS), tooltip=["question", "A", "B", "change", "verdict"])
+    st.altair_chart(bars.properties(height=max(120, 22 * len(diff))), width="stretch")

@@ -1,0 +1,35 @@
+"""Golden-set evaluation: nightly, and as the gate of an index promotion. A missed gate fails the flow run."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, runtime, task
+from prefect.states import Failed
+
+from docent.evaluate.results import RunRecord
+from docent.evaluate.suites import run_golden
+from docent.workspace import Workspace
+from flows.common import publish, raise_alerts, workspace
+
+
+@task(name="answer-and-score")
+def answer_and_score(ws: Workspace, golden: str | None, index_version: str | None) -> RunRecord:
+    log = get_run_logger()
+    run = run_golden(ws, golden, index_version, flow_run_id=str(runtime.flow_run.id or "") or None,
+                     progress=lambda stage, done, total: log.info("%s %d/%d", stage, done, total) if done in (0, total) else None)
+    log.info("golden set %s (%s) on index %s: %s", run.golden_set, run.golden_version, run.index_version, run.status)
+    return run
+
+
+@flow(name="golden-eval", log_prints=True)
+def golden_eval(golden: str | None = None, index_version: str | None = None, judge_model: str | None = None):
+    """Answer the golden set (a JSONL path or a reviewed set's name; default ``evaluation.golden``) through the
+    current model over the live index, or over ``index_version`` (a candidate), and check the gate."""
+    ws = workspace(judge_model=judge_model)
+    run = answer_and_score(ws, golden, index_version)
+    raise_alerts(ws, run)
+    publish(ws, run)
+    result = {"run_id": run.id, "status": run.status, "index_version": run.index_version,
+              "findings": [f["message"] for f in run.findings or []]}
+    if run.status == "failed":
+        return Failed(message="the golden-set gate was missed: " + "; ".join(result["findings"]))
+    return result

@@ -1,0 +1,26 @@
+"""The golden-set evaluation as a promotion gate: a candidate index version goes live only if the golden
+set, answered over it, meets ``evaluation.gate`` and does not regress from earlier golden runs."""
+
+from __future__ import annotations
+
+import logging
+
+from docent.evaluate.golden_set import GoldenSetError
+from docent.evaluate.suites import run_golden
+from docent.index.promotion import Gate
+from docent.index.versions import IndexVersion
+
+log = logging.getLogger("docent.evaluate.gate")
+
+
+def golden_gate(ws, golden: str | None = None) -> Gate:
+    def gate(candidate: IndexVersion) -> list[str]:
+        try:
+            run = run_golden(ws, golden, candidate.version)
+        except GoldenSetError as exc:  # no golden set yet: say so, and do not block the promotion on it
+            log.warning("promotion of %s is not gated by a golden set: %s", candidate.version, exc)
+            return []
+        log.info("golden gate on %s: run %s %s", candidate.version, run.id, run.status)
+        return [f"golden set {run.golden_set} (run {run.id[:8]}): {f['message']}" for f in run.findings or []]
+
+    return gate

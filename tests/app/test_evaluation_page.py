@@ -1,0 +1,195 @@
+"""The Evaluation page through AppTest, over runs, scores and alerts stored with the evaluation core."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PAGE = "pages/evaluation.py"
+GOLDEN_SET = "page-test-golden"
+# Per question: semantic_similarity and recall@k in run A, then in run B.
+SIMILARITY = {"A": [0.5, 0.5, 0.5, 0.9], "B": [0.8, 0.6, 0.5, 0.4]}  # 2 better, 1 worse, 1 same
+RECALL = {"A": [1.0, 0.0, 1.0, 1.0], "B": [1.0, 1.0, 0.0, 1.0]}  # 1 better, 1 worse, 2 same
+
+
+def golden_run(url: str, name: str, index_version: str) -> str:
+    from docent.evaluate.cases import EvalCase
+    from docent.evaluate.results import EvalStore, summarize
+
+    store = EvalStore(url)
+    cases = [EvalCase(key=f"q{i}", question=f"Golden question {i}?", answer=f"Answer {i} [1].", sources=[], model="test-model",
+                      index_version=index_version, reference=f"Reference {i}.", reference_ids=["c1"]) for i in range(4)]
+    scores = [{"semantic_similarity": s, "recall@k": r} for s, r in zip(SIMILARITY[name], RECALL[name])]
+    details = [{"retrieved_ids": ["c1", "c9"] if r else ["c8", "c9"], "reference_ids": ["c1"]} for r in RECALL[name]]
+    run_id = store.start("golden", model="test-model", index_version=index_version, config={"gate": {"recall@k": 0.6}},
+                         golden_set=GOLDEN_SET, golden_version="g1")
+    store.finish(run_id, cases, scores, details, summary=summarize(scores), status="passed", findings=[], config={"gate": {"recall@k": 0.6}})
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def seeded(app_env):
+    """Two golden runs (A then B, other per-question scores), and a sample run over two real answers whose
+    grounding breached its threshold: a finding, raised as an alert, and the run finished two hours ago."""
+    import sqlalchemy as sa
+
+    from docent.alerts import Alerts
+    from docent.evaluate.alerting import alert_run
+    from docent.evaluate.cases import EvalCase
+    from docent.evaluate.checks import check
+    from docent.evaluate.results import EvalStore, summarize
+    from docent.store.chat import ChatStore
+    from docent.store.db import engine_for
+    from docent.store.evaluation import EvalRun
+
+    url = app_env["state_url"]
+    a, b = golden_run(url, "A", "v-a"), golden_run(url, "B", "v-b")
+
+    chat = ChatStore(url)
+    messages = []
+    for question, text in (("What is the hotel cap?", "It is 400 euros [1]."), ("How long is parental leave?", "8 weeks [1].")):
+        _, mid = chat.record_question(conversation_id=None, question=question, model="test-model", filters=None)
+        chat.transition(mid, "streaming")
+        chat.finalize(mid, state="completed", content=text, citations=[])
+        messages.append((mid, question, text))
+    cases = [EvalCase(key=mid, question=q, answer=t, sources=[], model="test-model", index_version="v-b", message_id=mid,
+                      stratum="fresh|auto", reasons=["random"]) for mid, q, t in messages]
+    scores = [{"grounding": 0.2, "citation_validity": 1.0, "answered": 1.0},
+              {"grounding": 0.9, "citation_validity": 0.5, "answered": 1.0}]
+    summary = summarize(scores)
+    thresholds = {"grounding": 0.9, "citation_validity": 0.5}
+    verdict = check("sample", summary, thresholds, [], max_regression=0.1, min_samples=1)
+    store = EvalStore(url)
+    sample = store.start("sample", model="test-model", index_version="v-b", config={"thresholds": thresholds})
+    run = store.finish(sample, cases, scores, [{"retrieved_ids": [], "reference_ids": []}] * 2, summary=summary,
+                       status="failed", findings=verdict.findings, config={"thresholds": thresholds})
+    (alert,) = alert_run(Alerts(url), run)
+    past = datetime.now(timezone.utc) - timedelta(hours=2)  # the evaluator has been silent since
+    with engine_for(url).begin() as conn:
+        conn.execute(sa.update(EvalRun).where(EvalRun.id == sample).values(started_at=past, finished_at=past))
+    return {"url": url, "a": a, "b": b, "sample": sample, "worst": messages[0][0], "best": messages[1][0], "alert": alert}
+
+
+def charts(at) -> list[tuple[dict, dict[str, pd.DataFrame]]]:
+    """Every Altair chart: its Vega-Lite spec, and its datasets by name."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return [(json.loads(c.proto.spec), {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in c.proto.datasets})
+            for c in at.get("vega_lite_chart")]
+
+
+def frames(at) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def frame_with(at, column: str) -> pd.DataFrame:
+    return next(f for f in frames(at) if column in f.columns)
+
+
+def text(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+
+
+def evaluation(app, user: str = "ann"):
+    at = app(user).switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_with_no_run_the_page_says_how_to_start_one(app, app_env):
+    from docent.evaluate.results import EvalStore
+
+    if EvalStore(app_env["state_url"]).runs():
+        pytest.skip("runs were stored before this test (it must run before the seeded ones)")
+    at = evaluation(app)
+    assert "docent eval run --suite sample" in at.info[0].value and "make up" in at.info[0].value
+    at.radio(key="eval-suite").set_value("golden").run()
+    assert "docent eval run --suite golden" in at.info[0].value
+
+
+def test_only_analysts_and_admins_get_the_page(app, seeded):
+    assert evaluation(app, "ada").title[0].value == "Evaluation"
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app("rita").switch_page(PAGE)
+
+
+def test_open_alerts_show_the_finding_and_a_silent_evaluator(app, seeded):
+    at = evaluation(app)
+    alerts = frame_with(at, "occurrences")
+    messages = list(alerts["message"])
+    assert seeded["alert"].message in messages
+    assert "grounding is 0.550, below the threshold 0.9" in seeded["alert"].message
+    assert any(m.startswith("no continuous evaluation run has finished since") for m in messages)  # the heartbeat
+    assert set(alerts["kind"]) >= {"eval-threshold", "eval-heartbeat"}
+
+
+def test_the_latest_sample_run_its_metric_table_and_trends(app, seeded):
+    at = evaluation(app)
+    assert f"Latest run `{seeded['sample'][:8]}`: **failed**" in text(at)
+    table = frame_with(at, "threshold").set_index("metric")
+    assert set(table.index) == {"grounding", "citation_validity", "answered"}
+    assert table.loc["grounding", "status"] == "threshold" and table.loc["grounding", "value"] == pytest.approx(0.55)
+    assert table.loc["citation_validity", "status"] == "ok" and table.loc["citation_validity", "threshold"] == 0.5
+    assert at.multiselect(key="trend-metrics-sample").value == ["grounding", "citation_validity", "answered"]
+    shown = charts(at)
+    assert [spec["title"].split(":")[0] for spec, _ in shown] == ["grounding", "citation_validity", "answered",
+                                                                  "grounding over 2 scored answers"]
+    spec, data = shown[0]
+    line, rule = spec["layer"]
+    assert {"field": "run_id", "type": "nominal"} in line["encoding"]["tooltip"]
+    assert line["encoding"]["strokeDash"]["field"] == "index_version"
+    assert list(data[line["data"]["name"]]["run_id"]) == [seeded["sample"]]
+    assert rule["mark"]["type"] == "rule" and list(data[rule["data"]["name"]]["threshold"]) == [0.5]  # the setting
+
+
+def test_a_sampled_production_answer_goes_to_the_review_queue(app, seeded):
+    from docent.review.queue import ReviewQueue
+
+    at = evaluation(app)
+    worst = frame_with(at, "item_key")
+    assert list(worst["item_key"]) == [seeded["worst"], seeded["best"]]  # worst grounding first
+    at.selectbox(key=f"answer-{seeded['sample']}").select(seeded["worst"]).run()
+    assert "**Question.** What is the hotel cap?" in text(at)
+    assert not at.info  # not queued yet
+    at.button(key=f"send-{seeded['worst']}").click().run()
+    assert not at.exception, at.exception
+    item = ReviewQueue(seeded["url"]).for_message(seeded["worst"])
+    assert item is not None and item.status == "pending" and item.question == "What is the hotel cap?"
+    assert at.info[0].value == f"Already in the review queue (#{item.id}, pending)."
+    assert not any(b.label == "Send to review" for b in at.button)
+
+
+def test_golden_answers_show_their_reference_and_chunks_without_a_review_button(app, seeded):
+    at = evaluation(app)
+    at.radio(key="eval-suite").set_value("golden").run()
+    assert f"Latest run `{seeded['b'][:8]}`" in text(at)
+    at.selectbox(key="run-golden").select(seeded["a"]).run()
+    assert frame_with(at, "threshold").set_index("metric").loc["recall@k", "value"] == 0.75
+    at.selectbox(key=f"answer-{seeded['a']}").select("q1").run()  # recall 0: among the worst
+    assert "Reference 1." in text(at)
+    retrieved = frame_with(at, "in reference")
+    assert list(retrieved["chunk"]) == ["c8", "c9"] and not retrieved["in reference"].any()
+    assert not any(b.label == "Send to review" for b in at.button)
+
+
+def test_comparing_two_golden_runs_counts_better_worse_and_same(app, seeded):
+    at = evaluation(app)
+    at.radio(key="eval-suite").set_value("golden").run()
+    assert at.selectbox(key="cmp-a").value == seeded["a"] and at.selectbox(key="cmp-b").value == seeded["b"]
+    at.selectbox(key="cmp-metric").select("semantic_similarity").run()
+    assert "**2 better · 1 worse · 1 same**" in text(at)
+    diff = frame_with(at, "verdict").set_index("question")
+    assert diff.loc["Golden question 3?", "verdict"] == "worse"
+    assert diff.loc["Golden question 3?", "change"] == pytest.approx(-0.5)
+    at.selectbox(key="cmp-metric").select("recall@k").run()
+    assert "**1 better · 1 worse · 2 same**" in text(at)
+    at.selectbox(key="cmp-a").select(seeded["b"]).run()  # B as the baseline: every move reverses
+    at.selectbox(key="cmp-b").select(seeded["a"]).run()
+    assert "**1 better · 1 worse · 2 same**" in text(at)
+    at.selectbox(key="cmp-metric").select("semantic_similarity").run()
+    assert "**1 better · 2 worse · 1 same**" in text(at)
