@@ -15,8 +15,9 @@ from typing import Any
 STATEMENTS = ["The first claim of the answer.", "The second claim of the answer."]
 
 
-def _question(prompt: str) -> str:
-    found = re.findall(r'"(?:user_input|question)":\s*"((?:[^"\\]|\\.)*)"', prompt)
+def _response(prompt: str) -> str:
+    """The answer under judgement: the last ``"response"`` in the prompt (few-shot examples come before it)."""
+    found = re.findall(r'"response":\s*"((?:[^"\\]|\\.)*)"', prompt)
     return json.loads(f'"{found[-1]}"') if found else "What is asked?"
 
 
@@ -34,8 +35,8 @@ def judge_reply(messages: list[dict[str, Any]], verdict: str) -> str:
         reply = {"classifications": [{"statement": s, "reason": "scripted", "attributed": v} for s in STATEMENTS]}
     elif title == "ContextPrecisionOutput":
         reply = {"reason": "scripted", "verdict": v}
-    elif title == "AnswerRelevanceOutput":  # relevancy = cosine(question asked back, the question) when committal
-        reply = {"question": _question(prompt), "noncommittal": 1 - v}
+    elif title == "AnswerRelevanceOutput":  # "asks back" the answer itself: relevancy = cosine(answer, question)
+        reply = {"question": _response(prompt), "noncommittal": 1 - v}
     else:
         raise ValueError(f"the fake judge does not know this prompt (schema {title or 'none'})")
     return json.dumps(reply)
