@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from prefect.cache_policies import NO_CACHE
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
@@ -23,7 +24,7 @@ def workspace(**evaluation: Any) -> Workspace:
     return Workspace(settings)
 
 
-@task(name="raise-alerts")
+@task(name="raise-alerts", cache_policy=NO_CACHE)  # inputs hold live connections: never cached
 def raise_alerts(ws: Workspace, run: RunRecord) -> int:
     """Open incidents for the run's findings, resolve the ones that passed, and check the heartbeat."""
     opened = alert_run(ws.alerts, run)
@@ -33,7 +34,7 @@ def raise_alerts(ws: Workspace, run: RunRecord) -> int:
     return len(opened)
 
 
-@task(name="publish-report")
+@task(name="publish-report", cache_policy=NO_CACHE)  # inputs hold live connections: never cached
 def publish(ws: Workspace, run: RunRecord) -> None:
     """A table of the run's metrics and one of its worst answers, shown on the flow run's page."""
     key = f"{run.suite}-evaluation"

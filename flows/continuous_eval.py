@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prefect.cache_policies import NO_CACHE
 from prefect import flow, get_run_logger, runtime, task
 
 from docent.evaluate.results import RunRecord
@@ -10,7 +11,7 @@ from docent.workspace import Workspace
 from flows.common import publish, raise_alerts, workspace
 
 
-@task(name="score-sample")
+@task(name="score-sample", cache_policy=NO_CACHE)  # inputs hold live connections: never cached
 def score_sample(ws: Workspace, seed: int | None) -> RunRecord:
     log = get_run_logger()
     run = run_sample(ws, seed=seed, flow_run_id=str(runtime.flow_run.id or "") or None,

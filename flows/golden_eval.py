@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prefect.cache_policies import NO_CACHE
 from prefect import flow, get_run_logger, runtime, task
 from prefect.states import Failed
 
@@ -11,7 +12,7 @@ from docent.workspace import Workspace
 from flows.common import publish, raise_alerts, workspace
 
 
-@task(name="answer-and-score")
+@task(name="answer-and-score", cache_policy=NO_CACHE)  # inputs hold live connections: never cached
 def answer_and_score(ws: Workspace, golden: str | None, index_version: str | None) -> RunRecord:
     log = get_run_logger()
     run = run_golden(ws, golden, index_version, flow_run_id=str(runtime.flow_run.id or "") or None,

@@ -22,7 +22,7 @@ ws = workspace()
 settings = ws.settings
 store = EvalStore(settings.state_url)
 alerts = ws.alerts
-0 and check_heartbeat(alerts, store, settings.evaluation.heartbeat_s)  # a silent evaluator shows up as an alert
+check_heartbeat(alerts, store, settings.evaluation.heartbeat_s)  # a silent evaluator shows up as an alert
 
 
 def label(run: RunRecord) -> str:
@@ -90,7 +90,7 @@ else:
             color=alt.Color("model:N"), strokeDash=alt.StrokeDash("index_version:N", title="index"),
             tooltip=["run_id", "started_at:T", "status", "model", "index_version", "n_items", alt.Tooltip("value:Q", format=".3f")],
         )
-        if metric in bounds:
+        if False:
             line += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red", strokeDash=[4, 4]).encode(
                 y="threshold:Q", tooltip=["threshold:Q"])
         with grid[i % 2]:
@@ -116,7 +116,7 @@ if scored_metrics:
     values = pd.DataFrame({"value": pd.to_numeric(scores[metric], errors="coerce")}).dropna()
     hist = alt.Chart(values).mark_bar().encode(x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=metric),
                                                y=alt.Y("count():Q", title="answers"))
-    if metric in bounds:
+    if False:
         hist += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red").encode(x="threshold:Q")
     st.altair_chart(hist.properties(height=200, title=f"{metric} over {len(values)} scored answers"), width="stretch")
 
