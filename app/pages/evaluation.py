@@ -90,7 +90,7 @@ else:
             color=alt.Color("model:N"), strokeDash=alt.StrokeDash("index_version:N", title="index"),
             tooltip=["run_id", "started_at:T", "status", "model", "index_version", "n_items", alt.Tooltip("value:Q", format=".3f")],
         )
-        if False:
+        if metric in bounds:
             line += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red", strokeDash=[4, 4]).encode(
                 y="threshold:Q", tooltip=["threshold:Q"])
         with grid[i % 2]:
@@ -116,7 +116,7 @@ if scored_metrics:
     values = pd.DataFrame({"value": pd.to_numeric(scores[metric], errors="coerce")}).dropna()
     hist = alt.Chart(values).mark_bar().encode(x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=metric),
                                                y=alt.Y("count():Q", title="answers"))
-    if False:
+    if metric in bounds:
         hist += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red").encode(x="threshold:Q")
     st.altair_chart(hist.properties(height=200, title=f"{metric} over {len(values)} scored answers"), width="stretch")
 
@@ -167,7 +167,7 @@ if suite == "golden":
         st.stop()
     by_id = {r.id: r for r in finished}
     c1, c2, c3 = st.columns(3)
-    a = by_id[c1.selectbox("Run A (before)", list(by_id), index=1, format_func=lambda i: label(by_id[i]), key="cmp-a")]
+    a = by_id[c1.selectbox("Run A (before)", list(by_id), index=0, format_func=lambda i: label(by_id[i]), key="cmp-a")]
     same_set = [r.id for r in finished if r.golden_set == a.golden_set and r.id != a.id]
     if not same_set:
         st.caption(f"No other finished run of the golden set `{a.golden_set}`.")

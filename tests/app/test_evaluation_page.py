@@ -171,8 +171,10 @@ def test_golden_answers_show_their_reference_and_chunks_without_a_review_button(
     at = evaluation(app)
     at.radio(key="eval-suite").set_value("golden").run()
     assert f"Latest run `{seeded['b'][:8]}`" in text(at)
+    table = frame_with(at, "threshold").set_index("metric")  # the latest run, B, until another is picked
+    assert table.loc["semantic_similarity", "value"] == pytest.approx(0.575) and table.loc["recall@k", "threshold"] == 0.6
     at.selectbox(key="run-golden").select(seeded["a"]).run()
-    assert frame_with(at, "threshold").set_index("metric").loc["recall@k", "value"] == 0.75
+    assert frame_with(at, "threshold").set_index("metric").loc["semantic_similarity", "value"] == pytest.approx(0.6)
     at.selectbox(key=f"answer-{seeded['a']}").select("q1").run()  # recall 0: among the worst
     assert "Reference 1." in text(at)
     retrieved = frame_with(at, "in reference")

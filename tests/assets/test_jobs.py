@@ -4,7 +4,11 @@ the alias after its checks) and the nightly reconciliation repairing drift."""
 from docent.ingest.chunk import doc_id_for
 
 
-def test_config_change_builds_beside_live_and_the_promotion_job_switches(defs, instance, tick, run_all, monkeypatch):
+def test_config_change_builds_beside_live_and_the_promotion_job_switches(defs, instance, tick, run_all, monkeypatch, tmp_path):
+    golden = tmp_path / "golden.jsonl"  # the promotion's gate: this corpus's golden set, answered over the candidate
+    golden.write_text('{"question": "How long is parental leave?", "reference_answer": "Parental leave is sixteen weeks at full pay.",'
+                      ' "reference_contexts": ["Parental leave is sixteen weeks at full pay."]}\n')
+    monkeypatch.setenv("DOCENT_EVALUATION__GOLDEN", str(golden))
     run_all(tick()[0])
     ws_blue = defs.resources["docent"].workspace
     blue = ws_blue.version
@@ -20,6 +24,14 @@ def test_config_change_builds_beside_live_and_the_promotion_job_switches(defs, i
         instance=instance, raise_on_error=False, run_config={"ops": {"promote_version": {"config": {"version": "nope"}}}}
     )
     assert not refused.success
+    golden.write_text('{"question": "What is the price of a Porter P9 robot?", "reference_answer": "One million dollars.",'
+                      ' "reference_contexts": ["The Porter P9 robot costs one million dollars per unit."]}\n')
+    gated = job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config={"ops": {"promote_version": {"config": {"version": ws_green.version}}}}
+    )
+    assert not gated.success and ws_green.versions.alias()[0] == blue  # the golden set failed on the candidate
+    golden.write_text('{"question": "How long is parental leave?", "reference_answer": "Parental leave is sixteen weeks at full pay.",'
+                      ' "reference_contexts": ["Parental leave is sixteen weeks at full pay."]}\n')
     done = job.execute_in_process(
         instance=instance, run_config={"ops": {"promote_version": {"config": {"version": ws_green.version}}}}
     )

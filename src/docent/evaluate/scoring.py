@@ -48,7 +48,7 @@ class NoModelScorer:
         out |= await self._retrieval(case)
         out["context_similarity"] = self._context_similarity(case)
         answered = bool(out["answered"])
-        has_reference = bool(case.reference) and answered
+        has_reference = bool(case.reference) and not case.failed  # a refusal of a referenced question scores low, not None
         for name, metric in (("semantic_similarity", self._semantic), ("string_similarity", self._string),
                              ("rouge_l", self._rouge)):
             out[name] = float((await metric.ascore(reference=case.reference, response=case.answer)).value) if has_reference else None
@@ -57,6 +57,8 @@ class NoModelScorer:
         return out
 
     async def _retrieval(self, case: EvalCase) -> Scores:
+        if not case.reference_ids and case.reference_contexts:  # the evidence is nowhere in this index: nothing was found
+            return dict.fromkeys(("precision@k", "recall@k", "mrr", "ndcg@k", "id_context_precision", "id_context_recall"), 0.0)
         out = retrieval_scores(case.retrieved_ids, case.reference_ids, self.k)
         if case.reference_ids and case.retrieved_ids:  # the async API: the sync one patches asyncio (nest_asyncio) in a loop
             sample = SingleTurnSample(retrieved_context_ids=case.retrieved_ids[: self.k], reference_context_ids=case.reference_ids)

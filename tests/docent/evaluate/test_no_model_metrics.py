@@ -61,8 +61,14 @@ def test_reference_metrics_on_identical_and_unrelated_answers(scorer):
     assert same["answered"] == 1.0 and same["citation_validity"] == 1.0
     assert other["semantic_similarity"] < 0.5 and other["rouge_l"] < 0.3
     assert other["recall@k"] == 0.0 and other["id_context_recall"] == 0.0
-    assert refused["answered"] == 0.0
-    assert refused["semantic_similarity"] is None and refused["grounding"] is None  # nothing to compare a refusal with
+    assert refused["answered"] == 0.0 and refused["grounding"] is None  # a refusal claims nothing
+    assert refused["semantic_similarity"] < 0.5  # but it is not the reference answer
+
+
+def test_evidence_missing_from_the_index_scores_zero_retrieval(scorer):
+    sources = [source(1, "a", "Hotels cost 180 euros.")]
+    [row] = scorer.score([case("Hotels cost 180 euros [1].", sources, reference="x", reference_contexts=["Not indexed anywhere."])])
+    assert row["recall@k"] == 0.0 and row["precision@k"] == 0.0 and row["id_context_recall"] == 0.0
 
 
 def test_grounding_uses_stored_verdicts_and_computes_missing_ones(scorer):
