@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect.cache_policies import NO_CACHE
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
 from docent.evaluate.alerting import alert_run, check_heartbeat
 from docent.evaluate.report import metric_table, worst_cases

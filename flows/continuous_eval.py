@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from prefect.cache_policies import NO_CACHE
 from prefect import flow, get_run_logger, runtime, task
+from prefect.cache_policies import NO_CACHE
 
 from docent.evaluate.results import RunRecord
 from docent.evaluate.suites import run_sample

@@ -88,7 +88,8 @@ else:
         line = alt.Chart(points).mark_line(point=True).encode(
             x=alt.X("started_at:T", title=None), y=alt.Y("value:Q", title=metric),
             color=alt.Color("model:N"), strokeDash=alt.StrokeDash("index_version:N", title="index"),
-            tooltip=["run_id", "started_at:T", "status", "model", "index_version", "n_items", alt.Tooltip("value:Q", format=".3f")],
+            tooltip=["run_id", "started_at:T", "status", "model", "index_version", "n_items",
+                     alt.Tooltip("value:Q", format=".3f")],
         )
         if metric in bounds:
             line += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red", strokeDash=[4, 4]).encode(
@@ -96,38 +97,9 @@ else:
         with grid[i % 2]:
             st.altair_chart(line.properties(title=describe(metric), height=220), width="stretch")
 
-# 4 and 5. One run: its metric table, a distribution, its worst answers.
-st.subheader("Run")
-by_id = {r.id: r for r in runs}
-run = by_id[st.selectbox("Run", list(by_id), format_func=lambda i: label(by_id[i]), key=f"run-{suite}")]
-if run.error:
-    st.error(f"This run failed: {run.error}")
-table = pd.DataFrame(report.metric_table(run))
-if table.empty:
-    st.caption("No scores in this run (yet).")
-    st.stop()
-table["description"] = [METRICS[m].description if m in METRICS else "" for m in table["metric"]]
-st.dataframe(table, hide_index=True, width="stretch")
 
-scores = store.scores([run.id])
-scored_metrics = [m for m in table["metric"] if m in scores.columns]
-if scored_metrics:
-    metric = st.selectbox("Distribution of", scored_metrics, key=f"hist-{suite}")
-    values = pd.DataFrame({"value": pd.to_numeric(scores[metric], errors="coerce")}).dropna()
-    hist = alt.Chart(values).mark_bar().encode(x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=metric),
-                                               y=alt.Y("count():Q", title="answers"))
-    if metric in bounds:
-        hist += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red").encode(x="threshold:Q")
-    st.altair_chart(hist.properties(height=200, title=f"{metric} over {len(values)} scored answers"), width="stretch")
-
-st.markdown("**Worst answers**")
-worst = report.worst_cases(store, run, n=20)
-st.dataframe(pd.DataFrame(worst), hide_index=True, width="stretch")
-keys = [w["item_key"] for w in worst]
-picked = st.selectbox("Open answer", keys, index=None, placeholder="Pick an answer to inspect", key=f"answer-{run.id}",
-                      format_func=lambda k: next(w["question"] for w in worst if w["item_key"] == k)[:100])
-if picked is not None:
-    row = scores[scores["item_key"] == picked].iloc[0]
+def answer_detail(row: pd.Series, metrics: list[str]) -> None:
+    """One scored answer: what was asked, said and expected, its scores, its chunks, and the review queue."""
     details = row["details"] or {}
     st.markdown(f"**Question.** {row['question']}")
     st.markdown("**Answer**")
@@ -136,7 +108,7 @@ if picked is not None:
     st.markdown(row["reference"] or "_(no reference answer)_")
     st.caption(f"model `{row['model']}` · index `{row['index_version']}` · stratum `{row['stratum']}`"
                + (f" · picked because {', '.join(row['reasons'])}" if row["reasons"] else ""))
-    st.dataframe(pd.DataFrame([{"metric": m, "value": row[m]} for m in scored_metrics]), hide_index=True)
+    st.dataframe(pd.DataFrame([{"metric": m, "value": row[m]} for m in metrics]), hide_index=True)
     retrieved, reference = details.get("retrieved_ids") or [], details.get("reference_ids") or []
     if retrieved or reference:
         left, right = st.columns(2)
@@ -150,34 +122,65 @@ if picked is not None:
         with st.expander("Judge errors"):
             st.json(details["judge_errors"])
     message_id = row.get("message_id")
-    if isinstance(message_id, str) and message_id:
-        item = review_queue().for_message(message_id)
-        if item is not None:
-            st.info(f"Already in the review queue (#{item.id}, {item.status}).")
-        elif st.button("Send to review", icon=":material/fact_check:", key=f"send-{message_id}"):
-            send_to_review(chat_service(), review_queue(), message_id)
-            st.rerun()
+    if not isinstance(message_id, str) or not message_id:
+        return  # a golden answer: nothing in production to review
+    item = review_queue().for_message(message_id)
+    if item is not None:
+        st.info(f"Already in the review queue (#{item.id}, {item.status}).")
+    elif st.button("Send to review", icon=":material/fact_check:", key=f"send-{message_id}"):
+        send_to_review(chat_service(), review_queue(), message_id, reason="evaluation")
+        st.rerun()
 
-# 6. Golden A vs B: question by question.
-if suite == "golden":
-    st.subheader("Compare two golden runs")
-    finished = [r for r in runs if r.status in ("passed", "failed")]
+
+def run_section(run: RunRecord) -> None:
+    """4 and 5. One run: its metric table, a distribution, its worst answers."""
+    if run.error:
+        st.error(f"This run failed: {run.error}")
+    table = pd.DataFrame(report.metric_table(run))
+    if table.empty:
+        st.caption("No scores in this run (yet).")
+        return
+    table["description"] = [METRICS[m].description if m in METRICS else "" for m in table["metric"]]
+    st.dataframe(table, hide_index=True, width="stretch")
+    scores = store.scores([run.id])
+    metrics = [m for m in table["metric"] if m in scores.columns]
+    if metrics:
+        metric = st.selectbox("Distribution of", metrics, key=f"hist-{suite}")
+        values = pd.DataFrame({"value": pd.to_numeric(scores[metric], errors="coerce")}).dropna()
+        hist = alt.Chart(values).mark_bar().encode(x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=metric),
+                                                   y=alt.Y("count():Q", title="answers"))
+        if metric in bounds:
+            hist += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red").encode(x="threshold:Q")
+        st.altair_chart(hist.properties(height=200, title=f"{metric} over {len(values)} scored answers"), width="stretch")
+    st.markdown("**Worst answers**")
+    worst = report.worst_cases(store, run, n=20)
+    st.dataframe(pd.DataFrame(worst), hide_index=True, width="stretch")
+    questions = {w["item_key"]: w["question"] for w in worst}
+    picked = st.selectbox("Open answer", list(questions), index=None, placeholder="Pick an answer to inspect",
+                          format_func=lambda k: questions[k][:100], key=f"answer-{run.id}")
+    if picked is not None:
+        answer_detail(scores[scores["item_key"] == picked].iloc[0], metrics)
+
+
+def comparison(finished: list[RunRecord]) -> None:
+    """6. Two golden runs of one set, question by question."""
     if len(finished) < 2:
         st.caption("Two finished golden runs are needed for a comparison.")
-        st.stop()
+        return
     by_id = {r.id: r for r in finished}
     c1, c2, c3 = st.columns(3)
-    a = by_id[c1.selectbox("Run A (before)", list(by_id), index=0, format_func=lambda i: label(by_id[i]), key="cmp-a")]
+    a = by_id[c1.selectbox("Run A (before)", list(by_id), index=1, format_func=lambda i: label(by_id[i]), key="cmp-a")]
     same_set = [r.id for r in finished if r.golden_set == a.golden_set and r.id != a.id]
     if not same_set:
         st.caption(f"No other finished run of the golden set `{a.golden_set}`.")
-        st.stop()
+        return
     b = by_id[c2.selectbox("Run B (after)", same_set, format_func=lambda i: label(by_id[i]), key="cmp-b")]
-    common = [m for m in report.SEVERITY + tuple(METRICS) if m in (a.summary or {}) and m in (b.summary or {})]
-    metric = c3.selectbox("Metric", list(dict.fromkeys(common)), key="cmp-metric")
+    # Only metrics both runs determined: report.compare fails when neither has a value.
+    common = [m for m in dict.fromkeys(report.SEVERITY + tuple(METRICS)) if a.mean(m) is not None and b.mean(m) is not None]
+    metric = c3.selectbox("Metric", common, key="cmp-metric")
     if metric is None:
-        st.caption("These runs share no metric.")
-        st.stop()
+        st.caption("These runs share no scored metric.")
+        return
     diff = report.compare(store, a, b, metric)
     counts = diff["verdict"].value_counts()
     st.markdown(f"**{counts.get('better', 0)} better · {counts.get('worse', 0)} worse · {counts.get('same', 0)} same**"
@@ -189,3 +192,11 @@ if suite == "golden":
         x=alt.X("change:Q", title=f"change in {metric} (B − A)"), y=alt.Y("question:N", sort=None, title=None),
         color=alt.Color("verdict:N", scale=VERDICT_COLORS), tooltip=["question", "A", "B", "change", "verdict"])
     st.altair_chart(bars.properties(height=max(120, 22 * len(diff))), width="stretch")
+
+
+st.subheader("Run")
+runs_by_id = {r.id: r for r in runs}
+run_section(runs_by_id[st.selectbox("Run", list(runs_by_id), format_func=lambda i: label(runs_by_id[i]), key=f"run-{suite}")])
+if suite == "golden":
+    st.subheader("Compare two golden runs")
+    comparison([r for r in runs if r.status in ("passed", "failed")])

@@ -11,7 +11,7 @@ from app import render
 from app.auth import current_user
 from app.resources import chat_service, review_queue
 from docent.review import actions
-from docent.review.queue import ClaimLost
+from docent.review.queue import REASONS, ClaimLost
 from docent.review.users import PermissionDenied, Role
 
 PER_PAGE = 25
@@ -30,7 +30,7 @@ st.caption(" · ".join(f"{n} {status}" for status, n in sorted(counts.items())) 
 with st.expander("Filters", expanded=False):
     c1, c2, c3 = st.columns(3)
     status = c1.selectbox("Status", ["pending", "approved", "rejected", "all"])
-    reason = c2.selectbox("Reason", ["all", "always", "low_grounding", "low_retrieval", "topic", "sample", "feedback"])
+    reason = c2.selectbox("Reason", ["all", *REASONS])
     dates = c3.date_input("Created between", value=(), key="dates")
     c4, c5 = st.columns(2)
     model = c4.text_input("Model")

@@ -164,7 +164,7 @@ class EvaluationSettings(BaseModel):
         description="per metric, the worst acceptable run mean (a floor, or a ceiling for lower-is-better metrics)",
     )
     gate: dict[str, float] = Field(
-        default_factory=lambda: {"recall@k": 0.6, "semantic_similarity": 0.5, "grounding": 0.5},
+        default_factory=lambda: {"hit@k": 0.8, "recall@k": 0.4, "semantic_similarity": 0.5, "grounding": 0.5},
         description="golden-set thresholds a candidate index version must meet to be promoted",
     )
     max_regression: float = Field(0.1, ge=0.0, description="alert when a run mean falls this far below the rolling baseline")

@@ -26,9 +26,10 @@ def golden_run(url: str, name: str, index_version: str) -> str:
                       index_version=index_version, reference=f"Reference {i}.", reference_ids=["c1"]) for i in range(4)]
     scores = [{"semantic_similarity": s, "recall@k": r} for s, r in zip(SIMILARITY[name], RECALL[name])]
     details = [{"retrieved_ids": ["c1", "c9"] if r else ["c8", "c9"], "reference_ids": ["c1"]} for r in RECALL[name]]
-    run_id = store.start("golden", model="test-model", index_version=index_version, config={"gate": {"recall@k": 0.6}},
+    config = {"gate": {"recall@k": 0.6}}
+    run_id = store.start("golden", model="test-model", index_version=index_version, config=config,
                          golden_set=GOLDEN_SET, golden_version="g1")
-    store.finish(run_id, cases, scores, details, summary=summarize(scores), status="passed", findings=[], config={"gate": {"recall@k": 0.6}})
+    store.finish(run_id, cases, scores, details, summary=summarize(scores), status="passed", findings=[], config=config)
     return run_id
 
 
@@ -67,7 +68,8 @@ def seeded(app_env):
     store = EvalStore(url)
     sample = store.start("sample", model="test-model", index_version="v-b", config={"thresholds": thresholds})
     run = store.finish(sample, cases, scores, [{"retrieved_ids": [], "reference_ids": []}] * 2, summary=summary,
-                       status="failed", findings=verdict.findings, config={"thresholds": thresholds})
+                       status="failed", findings=verdict.findings,
+                       config={"thresholds": thresholds, "checks_passed": sorted(verdict.healthy)})
     (alert,) = alert_run(Alerts(url), run)
     past = datetime.now(timezone.utc) - timedelta(hours=2)  # the evaluator has been silent since
     with engine_for(url).begin() as conn:

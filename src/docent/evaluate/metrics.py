@@ -49,12 +49,13 @@ def precision_at(ranked: Sequence[str], relevant: Mapping[str, int], k: int) -> 
 
 
 def retrieval_scores(ranked: Sequence[str], relevant: Sequence[str], k: int) -> dict[str, float | None]:
-    """One query's precision@k, recall@k, MRR and nDCG@k against binary reference ids (None without references)."""
+    """One query's precision@k, recall@k, hit@k, MRR and nDCG@k against binary reference ids (None without references)."""
     if not relevant:
-        return dict.fromkeys(("precision@k", "recall@k", "mrr", "ndcg@k"))
+        return dict.fromkeys(("precision@k", "recall@k", "hit@k", "mrr", "ndcg@k"))
     judged = dict.fromkeys(relevant, 1)
     return {
         "precision@k": precision_at(ranked, judged, k),
+        "hit@k": float(any(d in judged for d in ranked[:k])),
         "recall@k": recall_at(ranked, judged, k),
         "mrr": mrr_at(ranked, judged, k),
         "ndcg@k": ndcg_at(ranked, judged, k),

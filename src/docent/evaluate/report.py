@@ -15,12 +15,14 @@ SEVERITY = ("faithfulness", "grounding", "semantic_similarity", "recall@k", "ans
 def metric_table(run: RunRecord) -> list[dict]:
     bounds = run.config.get("thresholds") or run.config.get("gate") or {}
     flagged = {f["metric"]: f["kind"] for f in run.findings or []}
+    passed = {k.rsplit(":", 1)[-1] for k in run.config.get("checks_passed", [])}
     rows = []
     for name, stats in sorted((run.summary or {}).items(), key=lambda kv: list(METRICS).index(kv[0]) if kv[0] in METRICS else 99):
         mean = stats.get("mean")
         rows.append({"metric": name, "value": None if mean is None else round(mean, 4), "n": stats.get("n", 0),
                      "undetermined": stats.get("missing", 0), "threshold": bounds.get(name),
-                     "status": flagged.get(name, "ok" if mean is not None else "n/a")})
+                     "status": flagged.get(name) or ("n/a" if mean is None else "ok" if name in passed or name not in bounds
+                                                     else "not checked (too few answers)")})
     return rows
 
 
@@ -41,8 +43,9 @@ def compare(store: EvalStore, a: RunRecord, b: RunRecord, metric: str) -> pd.Dat
     frames = store.scores([a.id, b.id])
     if frames.empty or metric not in frames.columns:
         return pd.DataFrame(columns=["question", "A", "B", "change", "verdict"])
-    pivot = frames.pivot_table(index="question", columns="run_id", values=metric, aggfunc="mean")
-    out = pd.DataFrame({"A": pivot.get(a.id), "B": pivot.get(b.id)}).reset_index()
+    pivot = frames.pivot_table(index="question", columns="run_id", values=metric, aggfunc="mean", dropna=False)
+    pivot = pivot.reindex(index=sorted(frames["question"].unique()), columns=[a.id, b.id])
+    out = pd.DataFrame({"A": pivot[a.id], "B": pivot[b.id]}).rename_axis("question").reset_index()
     out["change"] = out["B"] - out["A"]
     better = METRICS[metric].higher_is_better if metric in METRICS else True
     sign = out["change"] if better else -out["change"]

@@ -127,7 +127,9 @@ class EvalStore:
             means = {k: v.get("mean") for k, v in (r.summary or {}).items()}
             rows.append({"run_id": r.id, "started_at": as_utc(r.started_at), "status": r.status, "model": r.model,
                          "index_version": r.index_version, "n_items": r.n_items, **means})
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        metrics = [c for c in frame.columns if c not in ("run_id", "started_at", "status", "model", "index_version", "n_items")]
+        return frame.astype({c: float for c in metrics})
 
 
 def _record(row: EvalRun) -> RunRecord:

@@ -21,6 +21,7 @@ from docent.generate.citations import ground, grounding_texts, markers
 from docent.generate.local import NO_ANSWER
 
 Scores = dict[str, float | None]
+WINDOW_WORDS = 150  # about the 256 word pieces MiniLM reads
 
 
 class NoModelScorer:
@@ -35,7 +36,7 @@ class NoModelScorer:
 
     def score(self, cases: list[EvalCase]) -> list[Scores]:
         """Scores for each case, in order; the run's texts are embedded in one batch first."""
-        self.embeddings.prefetch(t for c in cases for t in (c.answer, c.reference, *c.reference_contexts) if t)
+        self.embeddings.prefetch(t for c in cases for t in (c.answer, c.reference, *windows(c.reference_contexts)) if t)
         self.embeddings.prefetch(t for c in cases if c.reference_contexts for t in c.contexts)
         self.embeddings.prefetch(t for c in cases if c.grounding is None and not c.failed for t in grounding_texts(c.answer, c.sources))
         return asyncio.run(self._score_all(cases))
@@ -58,7 +59,7 @@ class NoModelScorer:
 
     async def _retrieval(self, case: EvalCase) -> Scores:
         if not case.reference_ids and case.reference_contexts:  # the evidence is nowhere in this index: nothing was found
-            return dict.fromkeys(("precision@k", "recall@k", "mrr", "ndcg@k", "id_context_precision", "id_context_recall"), 0.0)
+            return dict.fromkeys(("precision@k", "recall@k", "hit@k", "mrr", "ndcg@k", "id_context_precision", "id_context_recall"), 0.0)
         out = retrieval_scores(case.retrieved_ids, case.reference_ids, self.k)
         if case.reference_ids and case.retrieved_ids:  # the async API: the sync one patches asyncio (nest_asyncio) in a loop
             sample = SingleTurnSample(retrieved_context_ids=case.retrieved_ids[: self.k], reference_context_ids=case.reference_ids)
@@ -69,11 +70,12 @@ class NoModelScorer:
         return out
 
     def _context_similarity(self, case: EvalCase) -> float | None:
-        """Mean over reference contexts of the best cosine to a retrieved chunk (LlamaIndex's context similarity)."""
+        """Mean over reference-context windows of the best cosine to a retrieved chunk (LlamaIndex's context similarity,
+        by windows: the model reads only the first 256 word pieces of a text, and reference contexts are often pages)."""
         if not case.reference_contexts or not case.sources:
             return None
         retrieved = np.stack([self.embeddings.vector(t) for t in case.contexts[: self.k]])
-        return float(np.mean([np.max(retrieved @ self.embeddings.vector(r)) for r in case.reference_contexts]))
+        return float(np.mean([np.max(retrieved @ self.embeddings.vector(w)) for w in windows(case.reference_contexts)]))
 
     def grounding(self, case: EvalCase) -> float | None:
         """Share of supported sentences: the chat's own verdicts when stored, else computed the same way."""
@@ -83,6 +85,15 @@ class NoModelScorer:
                 return None
             rows = [s.__dict__ for s in ground(case.answer, case.sources, self.embeddings.embed_many, self.grounding_threshold)]
         return sum(bool(r["supported"]) for r in rows) / len(rows) if rows else None
+
+
+def windows(texts: list[str], size: int = WINDOW_WORDS) -> list[str]:
+    """Each text cut into runs of ``size`` words (short texts stay whole)."""
+    out = []
+    for text in texts:
+        words = text.split()
+        out += [" ".join(words[i : i + size]) for i in range(0, len(words), size)] or [text]
+    return out
 
 
 def citation_validity(case: EvalCase) -> float | None:

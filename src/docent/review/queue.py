@@ -24,7 +24,7 @@ from docent.store.db import engine_for
 from docent.store.records import as_utc, columns_of
 
 STATUSES = ("pending", "approved", "rejected")
-REASONS = ("sample", "low_grounding", "low_retrieval", "topic", "always", "feedback")
+REASONS = ("sample", "low_grounding", "low_retrieval", "topic", "always", "feedback", "evaluation")
 REJECT_CATEGORIES = ("wrong", "unsupported", "incomplete", "harmful", "other")
 
 

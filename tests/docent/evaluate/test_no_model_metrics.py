@@ -28,10 +28,11 @@ def test_retrieval_scores_match_hand_computed_values():
     s = retrieval_scores(["a", "b", "c", "d"], ["b", "e"], k=3)
     assert s["precision@k"] == pytest.approx(1 / 3)
     assert s["recall@k"] == pytest.approx(1 / 2)
-    assert s["mrr"] == pytest.approx(1 / 2)
+    assert s["mrr"] == pytest.approx(1 / 2) and s["hit@k"] == 1.0
+    assert retrieval_scores(["a", "c", "b"], ["b"], k=2)["hit@k"] == 0.0
     # DCG = 1/log2(3); ideal DCG for two relevant = 1 + 1/log2(3)
     assert s["ndcg@k"] == pytest.approx((1 / math.log2(3)) / (1 + 1 / math.log2(3)))
-    assert retrieval_scores(["a"], [], k=3) == dict.fromkeys(("precision@k", "recall@k", "mrr", "ndcg@k"))
+    assert retrieval_scores(["a"], [], k=3) == dict.fromkeys(("precision@k", "recall@k", "hit@k", "mrr", "ndcg@k"))
 
 
 def test_citation_validity_counts_markers_that_name_a_retrieved_chunk():
@@ -68,7 +69,15 @@ def test_reference_metrics_on_identical_and_unrelated_answers(scorer):
 def test_evidence_missing_from_the_index_scores_zero_retrieval(scorer):
     sources = [source(1, "a", "Hotels cost 180 euros.")]
     [row] = scorer.score([case("Hotels cost 180 euros [1].", sources, reference="x", reference_contexts=["Not indexed anywhere."])])
-    assert row["recall@k"] == 0.0 and row["precision@k"] == 0.0 and row["id_context_recall"] == 0.0
+    assert row["recall@k"] == 0.0 and row["hit@k"] == 0.0 and row["id_context_recall"] == 0.0
+
+
+def test_context_similarity_reads_long_references_by_windows(scorer):
+    page = " ".join(["Unrelated filler about quarterly revenue and office plants."] * 40) + " Parental leave is sixteen weeks."
+    sources = [source(1, "a", "Parental leave is sixteen weeks at full pay.")]
+    [row] = scorer.score([case("x [1].", sources, reference_contexts=[page])])
+    windows_seen = len(page.split()) // 150 + 1
+    assert 0 < row["context_similarity"] < 1 and windows_seen >= 2  # a mean over windows, the last one close
 
 
 def test_grounding_uses_stored_verdicts_and_computes_missing_ones(scorer):
