@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 export SCARF_NO_ANALYTICS := true
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app
+.PHONY: setup demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app bench-eval bench-golden
 
 setup: $(VENV)/.installed
 
@@ -89,6 +89,10 @@ bench-bluegreen: setup
 	$(BIN)/python benchmarks/blue_green.py --data $(DATA)/scifact-dev
 bench-app: setup browser
 	$(BIN)/python benchmarks/app_latency.py
+bench-eval: setup
+	$(BIN)/python benchmarks/eval_scoring.py
+bench-golden: setup
+	$(BIN)/python benchmarks/eval_golden.py --data $(DATA)/rag-qa-dev
 bench-chat: setup
 	$(BIN)/python benchmarks/chat_latency.py --data $(DATA)/scifact-dev
 bench-embed: setup
