@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from docent.alerts import Alert, Alerts
+from docent.evaluate.production import oldest_answer
 from docent.evaluate.results import EvalStore, RunRecord
 
 HEARTBEAT_KEY = "eval:heartbeat"
@@ -30,15 +31,17 @@ def alert_run(alerts: Alerts, run: RunRecord) -> list[Alert]:
 def check_heartbeat(alerts: Alerts, evals: EvalStore, max_silence_s: float, now: datetime | None = None,
                     answers_since: datetime | None = None) -> Alert | None:
     """Alert when the continuous evaluation has not finished a run for ``max_silence_s`` (or never has, while
-    answers older than that exist, given as ``answers_since``); resolve the alert once it runs again."""
+    answers older than that exist: ``answers_since``, read from the store when not given); resolve it once runs resume."""
     now = now or datetime.now(timezone.utc)
     last = next(iter(evals.runs("sample", 1, finished_only=True)), None)
     limit = now - timedelta(seconds=max_silence_s)
     if last is not None and (last.finished_at or last.started_at) >= limit:
         alerts.resolve(HEARTBEAT_KEY, now)
         return None
-    if last is None and (answers_since is None or answers_since >= limit):
-        return None  # a new installation: nothing to evaluate yet
+    if last is None:
+        answers_since = answers_since or oldest_answer(evals.url)
+        if answers_since is None or answers_since >= limit:
+            return None  # a new installation: nothing to evaluate yet
     when = f"since {last.finished_at:%Y-%m-%d %H:%M} UTC" if last else "ever, though answers have been served"
     alert, _ = alerts.raise_alert("eval-heartbeat", "continuous evaluation",
                                   f"no continuous evaluation run has finished {when} (expected every "

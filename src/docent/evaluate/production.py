@@ -87,3 +87,9 @@ def window_stats(url: str, since: datetime, until: datetime) -> dict[str, float 
         "ttft_p95_ms": float(np.percentile(ttft, 95)) if ttft else None,
         "cost_per_answer": float(np.mean(costs)) if costs else None,
     }
+
+
+def oldest_answer(url: str) -> datetime | None:
+    """When the first answer was served (the heartbeat's "never evaluated, though answers exist")."""
+    with engine_for(url).connect() as conn:
+        return as_utc(conn.scalar(sa.select(sa.func.min(m.Message.created_at)).where(m.Message.role == "assistant")))
