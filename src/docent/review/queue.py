@@ -25,6 +25,7 @@ from docent.store.records import as_utc, columns_of
 
 STATUSES = ("pending", "approved", "rejected")
 REASONS = ("sample", "low_grounding", "low_retrieval", "topic", "always", "feedback", "evaluation")
+FLAGGED = ("feedback", "evaluation")  # reasons a person gave, stronger than a random sample
 REJECT_CATEGORIES = ("wrong", "unsupported", "incomplete", "harmful", "other")
 
 
@@ -103,7 +104,8 @@ class ReviewQueue:
     ) -> int:
         """Queue an answer for review; once per message (a second call returns the same id).
 
-        A second call that holds the answer makes a pending, unheld item held, with the new reason.
+        A second call that holds the answer makes a pending, unheld item held, with the new reason; a person's
+        flag (``feedback``, ``evaluation``) replaces a pending item's random ``sample`` reason, so it is not lost.
         """
         if reason not in REASONS:
             raise ValueError(f"unknown review reason {reason!r}; choose one of {', '.join(REASONS)}")
@@ -116,6 +118,9 @@ class ReviewQueue:
             if held:
                 s.execute(sa.update(m.ReviewItem).values(held=True, reason=reason).where(
                     m.ReviewItem.message_id == message_id, m.ReviewItem.status == "pending", m.ReviewItem.held.is_(False)))
+            elif reason in FLAGGED:
+                s.execute(sa.update(m.ReviewItem).values(reason=reason).where(
+                    m.ReviewItem.message_id == message_id, m.ReviewItem.status == "pending", m.ReviewItem.reason == "sample"))
             return s.scalar(sa.select(m.ReviewItem.id).where(m.ReviewItem.message_id == message_id))
 
     def list(

@@ -17,12 +17,15 @@ from docent.store.db import engine_for
 from tests.docent.review.support import ALICE, BOB, T0, answered, enqueue
 
 
-def test_enqueue_is_idempotent_per_message_and_can_only_upgrade_to_held(url, queue):
+def test_enqueue_is_idempotent_per_message_and_can_only_upgrade(url, queue):
     mid = answered(url)
     first = enqueue(queue, mid)
-    assert enqueue(queue, mid, reason="feedback") == first
+    assert enqueue(queue, mid, reason="topic") == first
     item = queue.get(first)
     assert (item.status, item.reason, item.held, item.message_id) == ("pending", "sample", False, mid)
+    assert enqueue(queue, mid, reason="feedback") == first  # a person's thumbs-down outranks a random sample
+    assert queue.get(first).reason == "feedback"
+    assert enqueue(queue, mid, reason="evaluation") == first and queue.get(first).reason == "feedback"
     assert (item.grounding_score, item.retrieval_score, item.cache_hit, item.created_at) == (0.9, 1.5, False, T0)
     assert enqueue(queue, mid, reason="low_grounding", held=True) == first
     assert (queue.get(first).reason, queue.get(first).held) == ("low_grounding", True)
