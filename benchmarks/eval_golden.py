@@ -173,7 +173,7 @@ def run(args, tmp: Path, pdfs: list[Path]) -> None:
             print(f"{name:20s} {theirs:>11s}  {mine:34s} {note}")
         print(f"{'  same formula':20s} {'':>11s}  {(f'{llama_style:.3f} (n={len(pairs)})' if llama_style is not None else 'n/a'):34s} "
               "LlamaIndex's formula (cosine of the joined retrieved chunks vs the joined reference contexts) with MiniLM")
-        print("context similarity: Docent's is the mean over reference contexts of the best cosine to one of the top-k "
+        print("context similarity: Docent's is the mean over 150-word windows of the reference contexts of the best cosine to one of the top-k "
               f"retrieved chunks (k={settings.retrieval.k}), embedded with all-MiniLM-L6-v2; LlamaIndex's is one cosine between the joined "
               "retrieved contexts (its default top-2) and the joined reference contexts, embedded with text-embedding-ada-002. "
               "ada-002 cosines crowd into roughly 0.7-1.0, MiniLM's spread much wider, so the numbers are not on the same scale.")
@@ -184,7 +184,8 @@ def run(args, tmp: Path, pdfs: list[Path]) -> None:
             lengths = [len(tok(c, add_special_tokens=True)["input_ids"]) for i in items for c in i.reference_contexts]
             over = sum(length > limit for length in lengths)
             print(f"note: MiniLM reads at most {limit} word pieces; {over} of {len(lengths)} reference contexts are longer "
-                  f"(median {int(statistics.median(lengths))}), so only their beginning is embedded, in both context-similarity figures.")
+                  f"(median {int(statistics.median(lengths))}): Docent's figure reads them by windows; the LlamaIndex-formula figure "
+                  "embeds only their beginning.")
 
         # How the reference contexts resolved to chunks of this index.
         print()
