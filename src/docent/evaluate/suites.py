@@ -106,9 +106,10 @@ def run_sample(ws, now: datetime | None = None, seed: int | None = None, flow_ru
         cases = production.load_cases(settings.state_url, picked, settings.review.golden_set)
         scored = score_cases(ws, cases, k, progress)
         summary = _summary(scored)
-        for name, value in production.window_stats(settings.state_url, since, now).items():
-            if name != "answers":
-                summary[name] = {"mean": value, "n": 1 if value is not None else 0, "missing": 0}
+        window = production.window_stats(settings.state_url, since, now)
+        answers = window.pop("answers")
+        for name, value in window.items():  # measured over every answer of the window, not the sample
+            summary[name] = {"mean": value, "n": answers if value is not None else 0, "missing": 0}
         baseline = [r for r in store.runs("sample", ev.baseline_runs + 1, finished_only=True) if r.id != run_id][: ev.baseline_runs]
         verdict = check("sample", summary, ev.thresholds, baseline, ev.max_regression, ev.min_samples)
         return _finish(store, run_id, cases, scored, summary, verdict, config)
@@ -143,7 +144,8 @@ def run_golden(ws, golden: str | None = None, version: str | None = None, flow_r
         cases = answer_golden(ws, positives, target, on_progress=answered)
         scored = score_cases(ws, cases, k, progress)
         summary = _summary(scored)
-        same_set = [r for r in store.runs("golden", 50, finished_only=True) if r.golden_set == spec and r.id != run_id]
+        same_set = [r for r in store.runs("golden", 50, finished_only=True)  # the same questions: comparable runs only
+                    if r.golden_set == spec and r.golden_version == golden_version and r.id != run_id]
         verdict = check("golden", summary, ev.gate, same_set[: ev.baseline_runs], ev.max_regression)
         return _finish(store, run_id, cases, scored, summary, verdict, config)
     except Exception as exc:
