@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 BASELINE = {  # ../shared/data/README.md
     "correctness": "4.46 / 5",
@@ -69,7 +70,8 @@ def main() -> None:
 
 
 def run(args, tmp: Path, pdfs: list[Path]) -> None:
-    from docent.evaluate.golden_set import _trigrams, evidence_chunks, load, overlaps
+    from docent.evaluate.golden_set import trigrams, evidence_chunks, load, overlaps
+    from docent.evaluate.report import metric_table
     from docent.evaluate.results import EvalStore
     from docent.evaluate.suites import run_golden  # imports ragas: done here, not in the timed part
     from docent.settings import load_settings
@@ -122,10 +124,7 @@ def run(args, tmp: Path, pdfs: list[Path]) -> None:
         print(f"  gate {ev.gate}: {record.status}; findings: {[f['message'] for f in record.findings or []] or 'none'}")
 
         print()
-        print(f"{'metric':22s} {'mean':>9s} {'n':>4s} {'undetermined':>13s}")
-        for name, value in sorted((record.summary or {}).items()):
-            mean = value.get("mean")
-            print(f"{name:22s} {'—' if mean is None else f'{mean:9.3f}':>9s} {value.get('n', 0):4d} {value.get('missing', 0):13d}")
+        print(pd.DataFrame(metric_table(record)).to_string(index=False))
         if record.config.get("judge"):
             print(f"judge: {record.config['judge']}, {record.judge_tokens} tokens, ${record.judge_cost:.4f}")
 
@@ -199,9 +198,9 @@ def run(args, tmp: Path, pdfs: list[Path]) -> None:
             brute = {i for i, t in zip(ids, texts) if any(overlaps(t, c) for c in item.reference_contexts)}
             missed += len(brute - found)
             for c in item.reference_contexts:
-                ref = _trigrams(c)
-                best_shares.append(max(len(ref & _trigrams(t)) / min(len(ref), len(_trigrams(t))) for t in texts))
-                coverage.append(len(ref & set().union(*(_trigrams(t) for t in texts))) / len(ref))
+                ref = trigrams(c)
+                best_shares.append(max(len(ref & trigrams(t)) / min(len(ref), len(trigrams(t))) for t in texts))
+                coverage.append(len(ref & set().union(*(trigrams(t) for t in texts))) / len(ref))
         print(f"  check: a brute-force overlap scan of all {len(texts)} chunks finds {missed} evidence chunks that the BM25 lookup missed; "
               f"best chunk's trigram share per reference context: median {statistics.median(best_shares):.2f}, "
               f"min {min(best_shares):.2f} (threshold {0.5}); share of a reference context's word trigrams found anywhere "

@@ -30,6 +30,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
+
 REPO = Path(__file__).resolve().parents[1]
 TARGET_S = 120.0
 
@@ -166,6 +168,7 @@ def run(args, tmp: Path) -> None:
     from docent.chat.service import ChatService
     from docent.evaluate import production, sampling
     from docent.evaluate.golden_set import evidence_chunks
+    from docent.evaluate.report import metric_table
     from docent.evaluate.results import EvalStore
     from docent.evaluate.suites import run_sample  # imports ragas: done here, not in the timed part
     from docent.review.golden import GoldenSets
@@ -278,10 +281,7 @@ def run(args, tmp: Path) -> None:
         stored = EvalStore(settings.state_url).scores([record.id])
         print(f"  score rows stored: {len(stored):,}")
         print()
-        print(f"{'metric':22s} {'mean':>9s} {'n':>6s} {'undetermined':>13s}")
-        for name, value in sorted((record.summary or {}).items()):
-            mean = value.get("mean")
-            print(f"{name:22s} {'—' if mean is None else f'{mean:9.3f}':>9s} {value.get('n', 0):6d} {value.get('missing', 0):13d}")
+        print(pd.DataFrame(metric_table(record)).to_string(index=False))
 
         # What the embedding cache saved: 50-odd distinct questions give few distinct answers.
         t0 = time.perf_counter()

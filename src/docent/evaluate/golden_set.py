@@ -76,7 +76,7 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def _trigrams(text: str) -> set[tuple[str, ...]]:
+def trigrams(text: str) -> set[tuple[str, ...]]:
     w = words(text)
     return {tuple(w[i : i + 3]) for i in range(max(1, len(w) - 2))}
 
@@ -84,7 +84,7 @@ def _trigrams(text: str) -> set[tuple[str, ...]]:
 def overlaps(a: str, b: str, share: float = MATCH_SHARE) -> bool:
     """Whether most of the shorter text's word trigrams occur in the longer (parsers differ in spacing and
     hyphenation, so exact containment would miss)."""
-    ta, tb = _trigrams(a), _trigrams(b)
+    ta, tb = trigrams(a), trigrams(b)
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= share
 
 

@@ -187,6 +187,17 @@ async def test_breaking_out_without_aclose_keeps_the_connection_open(fake_llm) -
     assert entry["disconnected_at"] is not None and entry["disconnected_at"] - closed_at < 0.2
 
 
+async def cancel_then_disconnect(fake_llm, run: str, task: asyncio.Task) -> dict:
+    """Cancel the task and return the server's log entry once it saw the disconnect, which must come within 0.2 s."""
+    cancelled_at = time.time()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    entry = await wait_for_entry(fake_llm, run, lambda e: e["disconnected_at"] is not None)
+    assert entry["disconnected_at"] is not None and entry["disconnected_at"] - cancelled_at < 0.2
+    return entry
+
+
 @pytest.mark.parametrize("with_aclose", [True, False])
 @pytest.mark.parametrize("first_token_ms", [0, 3000])
 async def test_task_cancellation_disconnects(fake_llm, with_aclose: bool, first_token_ms: int) -> None:
@@ -206,12 +217,7 @@ async def test_task_cancellation_disconnects(fake_llm, with_aclose: bool, first_
     task = asyncio.create_task(consume())
     await reading.wait()
     await asyncio.sleep(0.12)  # two tokens in, or still waiting for the first
-    cancelled_at = time.time()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    entry = await wait_for_entry(fake_llm, run, lambda e: e["disconnected_at"] is not None)
-    assert entry["disconnected_at"] is not None and entry["disconnected_at"] - cancelled_at < 0.2
+    entry = await cancel_then_disconnect(fake_llm, run, task)
     assert entry["finished_at"] is None
 
 
@@ -221,12 +227,7 @@ async def test_cancelling_inside_acompletion_disconnects(fake_llm) -> None:
     task = asyncio.create_task(_stream(fake_llm, first_token_ms=3000, headers="late", run=run))
     await wait_for_entry(fake_llm, run, lambda e: True)
     await asyncio.sleep(0.05)
-    cancelled_at = time.time()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    entry = await wait_for_entry(fake_llm, run, lambda e: e["disconnected_at"] is not None)
-    assert entry["disconnected_at"] is not None and entry["disconnected_at"] - cancelled_at < 0.2
+    await cancel_then_disconnect(fake_llm, run, task)
 
 
 async def test_fail_times_then_succeed(fake_llm) -> None:
