@@ -90,6 +90,21 @@ def prepare_model_dir(src: Path, dst: Path) -> dict[str, float]:
     return times
 
 
+def cpu_summary() -> str:
+    """The CPU's name and the instruction sets that decide which backend is fast (bf16 needs avx512_bf16 or AMX)."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next((set(line.split(":", 1)[1].split()) for line in info.splitlines() if line.startswith("flags")), set())
+    wanted = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16")
+    return f"{name}, {os.cpu_count()} cores; " + " ".join(f for f in wanted if f in flags)
+
+
+def openvino_precision(model: SentenceTransformer) -> str:
+    """The precision OpenVINO chose when it compiled the model (bf16 where the CPU has it, else f32)."""
+    compiled = model[0].auto_model.request
+    return compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name() if compiled is not None else "?"
+
+
 def load_beir(data: Path) -> tuple[list[str], list[str], list[str], list[str], dict[str, dict[str, int]]]:
     """Return doc ids, doc texts (title + text), query ids, query texts (only queries with qrels), qrels."""
     doc_ids, docs = [], []
@@ -158,6 +173,9 @@ def main() -> None:
     subset = docs[: args.limit]
     for m in models.values():
         m.encode(subset[:64], batch_size=args.batch_size)  # warm-up
+    print(f"CPU: {cpu_summary()}")
+    for n in (n for n in names if cands[n][0] == "openvino"):
+        print(f"{n} runs in {openvino_precision(models[n])}")
     # Interleave backends chunk by chunk so bursts of load from other processes hit all of them alike.
     chunks = [subset[i : i + args.chunk] for i in range(0, len(subset), args.chunk)]
     walls: dict[str, list[float]] = {n: [0.0] * args.rounds for n in names}

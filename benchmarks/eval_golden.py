@@ -70,7 +70,7 @@ def main() -> None:
 
 
 def run(args, tmp: Path, pdfs: list[Path]) -> None:
-    from docent.evaluate.golden_set import trigrams, evidence_chunks, load, overlaps
+    from docent.evaluate.golden_set import evidence_chunks, load, overlaps, trigrams
     from docent.evaluate.report import metric_table
     from docent.evaluate.results import EvalStore
     from docent.evaluate.suites import run_golden  # imports ragas: done here, not in the timed part

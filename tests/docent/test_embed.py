@@ -9,9 +9,12 @@ TEXTS = ["Parental leave lasts sixteen weeks.", "The Lyon lab opened in 2025.", 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["openvino", "onnx"])
-def test_exported_backends_match_torch_and_export_once(backend, tmp_path, embedder):
+def test_exported_backends_match_torch_and_export_once(backend, tmp_path, embedder, capfd, caplog):
     fast = Embedder(EmbeddingSettings(backend=backend), tmp_path)
     vectors = fast.encode(TEXTS)
+    noise = capfd.readouterr().err + caplog.text
+    for chatter in ("Exporting the model", "heavily recommended", "loss_type", "Warning"):
+        assert chatter not in noise, f"the one-off export printed {chatter!r}: {noise[:500]}"
     assert vectors.dtype == np.float32 and vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     cosine = np.sum(vectors * embedder.encode(TEXTS), axis=1)
