@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 import uuid
 
@@ -22,6 +21,7 @@ from docent.chat.answer_cache import (
 )
 from docent.generate.prompts import PROMPT_VERSION
 from docent.settings import CacheSettings
+from tests.concurrency import all_at_once
 from tests.conftest import REDIS_URL
 
 SCOPE = scope_key(filters=None, context="", index_version="idx1", model="local/extractive", prompt_version=PROMPT_VERSION)
@@ -185,25 +185,16 @@ def test_semantic_search_reads_only_the_newest_entries(make_cache, monkeypatch):
 
 def test_sqlite_concurrent_puts_and_gets(tmp_path):
     cache = SQLiteAnswerCache(tmp_path / "a.sqlite", 3600)
-    errors: list[Exception] = []
 
     def work(t: int) -> None:
-        try:
-            for i in range(40):
-                key = f"t{t}-{i}"
-                stored = answer(f"thread {t} answer {i}")
-                cache.put(key, SCOPE, stored, np.random.default_rng(t * 100 + i).standard_normal(8))
-                assert cache.get(key) == stored
-                cache.find_similar(SCOPE, np.ones(8), 0.99)
-        except Exception as e:  # surfaced by the main thread
-            errors.append(e)
+        for i in range(40):
+            key = f"t{t}-{i}"
+            stored = answer(f"thread {t} answer {i}")
+            cache.put(key, SCOPE, stored, np.random.default_rng(t * 100 + i).standard_normal(8))
+            assert cache.get(key) == stored
+            cache.find_similar(SCOPE, np.ones(8), 0.99)
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert errors == []
+    all_at_once(work, range(8))
     assert all(cache.get(f"t{t}-39") is not None for t in range(8))
 
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from docent.alerts import Alerts, WebhookSink
+from tests.concurrency import all_at_once
 
 
 class Receiver:
@@ -88,11 +89,6 @@ def test_a_failing_webhook_keeps_the_alert_and_says_why(state_url):
 
 def test_concurrent_raises_of_one_key_make_one_incident(state_url, receiver):
     alerts = Alerts(state_url, [WebhookSink(receiver.url)])
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(alerts.raise_alert("k", "s", "m", key="race")[1])) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = all_at_once(lambda _: alerts.raise_alert("k", "s", "m", key="race")[1], range(8))
     assert results.count(True) == 1 and len(receiver.posts) == 1
     assert alerts.recent()[0].occurrences == 8

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from docent.review.queue import ClaimLost, ReviewQueue
 from docent.review.users import PermissionDenied, Role, User
 from docent.store import models as m
 from docent.store.db import engine_for
+from tests.concurrency import all_at_once
 from tests.docent.review.support import ALICE, BOB, T0, answered, enqueue
 
 
@@ -59,21 +59,10 @@ def test_two_reviewers_claiming_at_once_exactly_one_wins(url, queue):
     """Each claim runs on its own thread and database connection; repeated to give the race many chances."""
     for _ in range(5):
         item = enqueue(queue, answered(url))
-        barrier, results, errors = threading.Barrier(2), {}, []
-
-        def claim(reviewer: User) -> None:
-            barrier.wait()
-            try:
-                results[reviewer.username] = queue.claim(item, reviewer)
-            except Exception as exc:  # collected: an exception in a thread would not fail the test
-                errors.append(exc)
-
-        threads = [threading.Thread(target=claim, args=(r,)) for r in (ALICE, BOB)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == [] and sorted(results.values()) == [False, True]
+        reviewers = (ALICE, BOB)
+        won = all_at_once(lambda reviewer: queue.claim(item, reviewer), reviewers)
+        results = {r.username: w for r, w in zip(reviewers, won)}
+        assert sorted(results.values()) == [False, True]
         winner = next(name for name, won in results.items() if won)
         assert queue.get(item).claimed_by == winner
         assert [(a.action, a.actor) for a in queue.audit(item)] == [("claim", winner)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -10,6 +9,7 @@ import pytest
 
 from docent.chat.states import IllegalTransition
 from docent.store.chat import INTERRUPTED, ChatStore, UnknownConversation
+from tests.concurrency import all_at_once
 
 T0 = datetime(2025, 1, 1, 12, tzinfo=timezone.utc)
 
@@ -104,17 +104,8 @@ def test_transitions_follow_the_state_machine(store):
 
 def test_only_one_of_two_concurrent_transitions_wins(store):
     _, mid = ask(store)
-    barrier, results = threading.Barrier(2), []
-
-    def move(owner: str) -> None:
-        barrier.wait()
-        results.append(store.transition(mid, "streaming", strict=False, owner=owner))
-
-    threads = [threading.Thread(target=move, args=(f"host:{i}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = all_at_once(lambda owner: store.transition(mid, "streaming", strict=False, owner=owner),
+                          [f"host:{i}" for i in range(2)])
     assert sorted(results) == [False, True]
 
 
@@ -216,19 +207,5 @@ def test_recent_metrics_has_one_row_per_answer_with_its_metrics(store):
 
 def test_questions_asked_at_once_in_one_conversation_get_their_own_seqs(store):
     cid, _ = ask(store)
-    barrier, errors = threading.Barrier(4), []
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            ask(store, f"q{i}", conversation_id=cid)
-        except Exception as exc:  # collected: an exception in a thread would not fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    all_at_once(lambda i: ask(store, f"q{i}", conversation_id=cid), range(4))
     assert [m.seq for m in store.messages(cid)] == list(range(1, 11))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 import docent
 from docent.store import migrate
 from docent.store.db import metadata
+from tests.concurrency import all_at_once
 from tests.conftest import POSTGRES_URL
 
 CHAT_TABLES = {"conversations", "messages", "traces", "retrievals"}
@@ -103,21 +103,7 @@ def test_upgrading_twice_changes_nothing(engine, monkeypatch):
 
 def test_processes_upgrading_at_once_do_not_collide(url):
     engines = [sa.create_engine(url) for _ in range(4)]
-    barrier, errors = threading.Barrier(len(engines)), []
-
-    def run(engine: sa.Engine) -> None:
-        barrier.wait()
-        try:
-            migrate.upgrade(engine)
-        except Exception as exc:  # collected: an exception in a thread would not fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    all_at_once(migrate.upgrade, engines)
     assert migrate.current(engines[0]) == migrate.head()
     for e in engines:
         e.dispose()
