@@ -96,7 +96,8 @@ class Workspace:
                     index, embedder = self.index, self.embedder
                 else:
                     settings = version.settings(self.settings)
-                    embedder = self._embedder(settings)
+                    same_model = settings.embedding == self.settings.embedding
+                    embedder = self.embedder if same_model else self._embedder(settings)
                     index = open_index(settings, embedder.dim, name=version.name)
                 self._readers[version.version] = Retriever(index, embedder, self.settings.retrieval, version.version)
             return self._readers[version.version]
