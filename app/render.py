@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from docent.generate.errors import MESSAGES
 from docent.generate.local import NO_ANSWER
+from docent.ingest.sources import local_path
 
 
 def answer_text(text: str, grounding: list[dict] | None) -> str:
@@ -35,8 +34,8 @@ def sources(citations: list[dict] | None, key: str) -> None:
             if c.get("section"):
                 st.caption(c["section"])
             st.markdown(f"> {c['snippet']}")
-            path = Path(c["source_uri"].removeprefix("file://"))
-            if path.is_file():
+            path = local_path(c["source_uri"])
+            if path and path.is_file():
                 st.download_button("Open the file", path.read_bytes(), file_name=path.name, key=f"{key}-{c['n']}")
             else:
                 st.caption(c["source_uri"])

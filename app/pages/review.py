@@ -10,6 +10,7 @@ import streamlit as st
 from app import render
 from app.auth import current_user
 from app.resources import chat_service, review_queue
+from docent.ingest.sources import display_name
 from docent.review import actions
 from docent.review.queue import REASONS, ClaimLost
 from docent.review.users import PermissionDenied, Role
@@ -94,7 +95,7 @@ for s in retrieval.get("sources") or []:
     if s["n"] in cited and cited[s["n"]]["snippet"].rstrip("…") in text:
         span = cited[s["n"]]["snippet"].rstrip("…")
         text = text.replace(span, f":green-background[{span}]", 1)
-    label = f"[{s['n']}] {s['source_uri'].rsplit('/', 1)[-1]} · score {s['score']:.3f}" + (" · cited" if s["n"] in cited else "")
+    label = f"[{s['n']}] {display_name(s['source_uri'])} · score {s['score']:.3f}" + (" · cited" if s["n"] in cited else "")
     with st.expander(label, expanded=s["n"] in cited):
         st.markdown(text)
 

@@ -22,6 +22,7 @@ from docent.commands.evaluate import eval_app  # noqa: E402
 from docent.commands.golden import golden_app  # noqa: E402
 from docent.commands.index import index_app  # noqa: E402
 from docent.commands.users import users_app  # noqa: E402
+from docent.ingest.sources import display_name  # noqa: E402
 
 app = typer.Typer(help="Docent: documents in, hybrid search out.", no_args_is_help=True, add_completion=False)
 bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", no_args_is_help=True)
@@ -171,7 +172,7 @@ def search(
             print(json.dumps({"rank": rank, "score": hit.score, "source": c.source_uri, "page": c.page,
                               "section": c.section, "chunk_id": c.chunk_id, "text": c.text}))
             continue
-        where = c.source_uri.rsplit("/", 1)[-1] + (f" p.{c.page}" if c.page else "")
+        where = display_name(c.source_uri) + (f" p.{c.page}" if c.page else "")
         where += f" › {c.section}" if c.section else ""
         console.print(f"[bold]{rank}.[/bold] [cyan]{escape(where)}[/cyan] [dim]({hit.score:.3f})[/dim]")
         snippet = " ".join(c.text.split())

@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import asdict, dataclass
-from pathlib import PurePosixPath
 
 from docent.index.base import SearchHit
+from docent.ingest.sources import display_name
 
 PROMPT_VERSION = "v1"
 
@@ -51,7 +51,7 @@ class Source:
 
     @property
     def title(self) -> str:
-        return PurePosixPath(self.source_uri.rstrip("/")).name or self.source_uri
+        return display_name(self.source_uri)
 
     @property
     def snippet(self) -> str:

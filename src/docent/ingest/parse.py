@@ -229,7 +229,8 @@ _ENCRYPTED = {"PDFPasswordIncorrect", "PDFEncryptionError", "FileNotDecryptedErr
 
 def _explain(kind: str, exc: Exception) -> str:
     """A short reason for the quarantine list, from whatever the parser raised."""
-    name, detail = type(exc).__name__, " ".join(str(exc).split())[:160]
+    name, detail = type(exc).__name__, " ".join(str(exc).split())
+    detail = re.sub(r":? ?<[^<>]* at 0x[0-9a-fA-F]+>", "", detail)[:160]  # object reprs differ on every run
     if name in _ENCRYPTED:
         return "encrypted PDF (password required)"
     if isinstance(exc, ModuleNotFoundError):

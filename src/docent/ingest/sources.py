@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 import fsspec
 from fsspec.core import url_to_fs
@@ -23,18 +25,34 @@ class SourceFile:
 
     @property
     def name(self) -> str:
-        return self.uri.rstrip("/").rsplit("/", 1)[-1]
+        return display_name(self.uri)
 
 
 class SourceError(ValueError):
     """The source cannot be listed (missing folder, bad URL, no credentials)."""
 
 
+def local_path(uri: str) -> Path | None:
+    """The path behind a ``file://`` URI, percent-decoded (spaces, accents); None for other URLs."""
+    return Path(url2pathname(urlsplit(uri).path)) if uri.startswith("file:") else None
+
+
+def display_name(uri: str) -> str:
+    """The file name as a person wrote it: the URI's last segment, percent-decoded."""
+    return unquote(uri.rstrip("/").rsplit("/", 1)[-1]) or uri
+
+
+def _openable(uri: str) -> str:
+    """What fsspec opens: it takes ``file://`` URIs literally, so local ones go back to paths."""
+    path = local_path(uri)
+    return str(path) if path else uri
+
+
 def normalise_root(root: str) -> str:
-    """Local paths become absolute ``file://`` URIs; other URLs are kept as given."""
-    if "://" in root:
+    """Local paths and file URIs become canonical absolute ``file://`` URIs; other URLs are kept as given."""
+    if "://" in root and not root.startswith("file:"):
         return root.rstrip("/")
-    return Path(root).expanduser().resolve().as_uri()
+    return Path(_openable(root)).expanduser().resolve().as_uri()
 
 
 def _mtime(info: dict) -> float:
@@ -46,7 +64,7 @@ def list_files(root: str, storage_options: dict | None = None) -> Iterator[Sourc
     """Every non-hidden file under ``root``, in a stable order."""
     root = normalise_root(root)
     try:
-        fs, path = url_to_fs(root, **(storage_options or {}))
+        fs, path = url_to_fs(_openable(root), **(storage_options or {}))
         if not fs.exists(path):
             raise SourceError(f"{root}: no such folder or bucket")
         found = fs.find(path, detail=True) if fs.isdir(path) else {path: fs.info(path)}
@@ -65,5 +83,5 @@ def list_files(root: str, storage_options: dict | None = None) -> Iterator[Sourc
 
 
 def read_bytes(uri: str, storage_options: dict | None = None) -> bytes:
-    with fsspec.open(uri, "rb", **(storage_options or {})) as fh:
+    with fsspec.open(_openable(uri), "rb", **(storage_options or {})) as fh:
         return fh.read()

@@ -16,7 +16,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
 
 from docent.ingest.parse import Element, ParseError, parse_bytes, preload  # noqa: E402
-from docent.ingest.sources import read_bytes  # noqa: E402
+from docent.ingest.sources import display_name, read_bytes  # noqa: E402
 
 PARSER_NICENESS = 10
 
@@ -47,7 +47,7 @@ def load_and_parse(uri: str, known_hash: str | None, strategy: str, storage_opti
     digest = hashlib.sha256(data).hexdigest()
     if digest == known_hash:
         return WorkResult(digest)
-    name = uri.rstrip("/").rsplit("/", 1)[-1]
+    name = display_name(uri)
     try:
         return WorkResult(digest, elements=parse_bytes(data, name, strategy=strategy).elements)
     except ParseError as exc:

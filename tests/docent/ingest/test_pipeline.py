@@ -13,11 +13,11 @@ from docent.workspace import Workspace
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
+    root = tmp_path / "Team docs"  # spaces and accents in names: file URIs percent-encode them
     (root / "sub").mkdir(parents=True)
     (root / "leave.md").write_text("# Leave\n\nParental leave is sixteen weeks at full pay.\n\n## Sick leave\n\nTen sick days a year.\n")
     (root / "travel.txt").write_text("Hotels are capped at 180 euros per night in Lisbon and Oslo.\n")
-    (root / "sub" / "offices.csv").write_text("city,staff\nLisbon,40\nOslo,12\n")
+    (root / "sub" / "offices ünï 100%.csv").write_text("city,staff\nLisbon,40\nOslo,12\n")
     (root / "broken.pdf").write_bytes(b"%PDF-1.7\nthis is not really a pdf")
     (root / "empty.txt").write_bytes(b"")
     (root / ".hidden.txt").write_text("never indexed")
@@ -37,7 +37,7 @@ def uris(paths) -> list[str]:
 
 def test_first_run_indexes_good_files_and_quarantines_bad_ones(ws, corpus):
     report = ws.ingest(str(corpus))
-    assert sorted(report.new) == uris([corpus / "leave.md", corpus / "travel.txt", corpus / "sub" / "offices.csv"])
+    assert sorted(report.new) == uris([corpus / "leave.md", corpus / "travel.txt", corpus / "sub" / "offices ünï 100%.csv"])
     assert set(report.quarantined) == set(uris([corpus / "broken.pdf", corpus / "empty.txt"]))
     assert all(reason for reason in report.quarantined.values())
     assert report.chunks == ws.index.count() >= 3
@@ -81,7 +81,7 @@ def test_touched_but_identical_file_is_not_reparsed(ws, corpus):
 
 def test_removed_file_leaves_the_index(ws, corpus):
     ws.ingest(str(corpus))
-    offices = corpus / "sub" / "offices.csv"
+    offices = corpus / "sub" / "offices ünï 100%.csv"
     doc = doc_id_for(offices.as_uri())
     assert ws.index.chunk_ids(doc)
     offices.unlink()

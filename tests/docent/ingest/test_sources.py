@@ -1,7 +1,7 @@
 import fsspec
 import pytest
 
-from docent.ingest.sources import SourceError, list_files, normalise_root, read_bytes
+from docent.ingest.sources import SourceError, display_name, list_files, local_path, normalise_root, read_bytes
 
 
 def test_local_folder_lists_files_as_absolute_uris_skipping_hidden(tmp_path, monkeypatch):
@@ -17,6 +17,21 @@ def test_local_folder_lists_files_as_absolute_uris_skipping_hidden(tmp_path, mon
     assert [f.size for f in files] == [1, 2] and all(f.mtime > 0 for f in files)
     assert read_bytes(files[1].uri) == b"yy"
     assert list(list_files(str(tmp_path / "y.md")))[0].name == "y.md"
+
+
+def test_names_with_spaces_accents_and_percent_signs_are_read_back(tmp_path):
+    root = tmp_path / "Team docs"
+    root.mkdir()
+    (root / "ünï cødé 100%.md").write_text("# hi")
+    uri = (root / "ünï cødé 100%.md").as_uri()
+    assert "%20" in uri and "%25" in uri  # the URI is percent-encoded...
+    [found] = list_files(str(root))
+    assert found.uri == uri and found.name == display_name(uri) == "ünï cødé 100%.md"  # ...the name is not
+    assert read_bytes(uri) == b"# hi" and local_path(uri) == root / "ünï cødé 100%.md"
+    # a root given as a file URI, encoded or not, lists the same documents under the same URIs
+    assert normalise_root(f"file://{root}/") == normalise_root(root.as_uri()) == normalise_root(str(root)) == root.as_uri()
+    assert [f.uri for f in list_files(f"file://{root}")] == [uri]
+    assert local_path("s3://bucket/a%20b.pdf") is None
 
 
 def test_fsspec_urls_are_listed_with_their_protocol():
