@@ -33,8 +33,7 @@ def main() -> None:
     settings = load_settings(**overrides)
     ws = Workspace(settings)
     docs = beir.load_corpus(args.data / "corpus.jsonl")
-    qrels = beir.load_qrels(args.data / "qrels" / args.qrels)
-    queries = {q: t for q, t in beir.load_queries(args.data / "queries.jsonl").items() if q in qrels}
+    queries, qrels, _ = beir.load_judged(args.data / "queries.jsonl", args.data / "qrels" / args.qrels)
     tmp = Path(tempfile.mkdtemp(prefix="docent-bench-"))
     try:
         index = open_index(settings, ws.embedder.dim, name="bench", data_dir=tmp)

@@ -206,19 +206,25 @@ def bench_retrieval(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """nDCG@10, Recall@100 and MRR@10 on a BEIR data set, in a throwaway index."""
+    from docent.evaluate.beir import BeirFormatError
     from docent.evaluate.bench import retrieval_benchmark
 
     ws = workspace()
     if mode not in ("dense", "bm25", "hybrid"):
         err.print(f"[red]unknown mode {mode!r}; choose dense, bm25 or hybrid[/red]")
         raise typer.Exit(2)
-    with _rate_progress() as progress:
-        task = progress.add_task("indexing corpus", total=None, rate="")
-        result = retrieval_benchmark(
-            ws, corpus, queries, qrels, [mode],
-            on_start=lambda n: progress.update(task, total=n),
-            on_progress=lambda n: progress.update(task, advance=n),
-        )[0]
+    try:
+        with _rate_progress() as progress:
+            task = progress.add_task("indexing corpus", total=None, rate="")
+            result = retrieval_benchmark(
+                ws, corpus, queries, qrels, [mode],
+                on_start=lambda n: progress.update(task, total=n),
+                on_progress=lambda n: progress.update(task, advance=n),
+                log=lambda m: err.print(f"[yellow]{escape(m)}[/yellow]"),
+            )[0]
+    except BeirFormatError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
     if as_json:
         print(json.dumps(result))
         return

@@ -65,12 +65,30 @@ def test_bench_retrieval_json(tmp_path):
     corpus.write_text("".join(json.dumps({"_id": f"d{i}", "title": t.split()[0], "text": t}) + "\n" for i, t in enumerate(topics)))
     (tmp_path / "queries.jsonl").write_text("".join(json.dumps({"_id": f"q{i}", "text": t}) + "\n" for i, t in
                                                     enumerate(["lava from a volcano", "antarctic penguins", "string instrument violin"])))
-    (tmp_path / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t1\nq2\td4\t1\n")
+    # q9 is judged but has no text: BEIR leaves it out rather than scoring it as a miss
+    (tmp_path / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t1\nq2\td4\t1\nq9\td2\t1\n")
     live = tmp_path / "data"
-    out = run(["bench", "retrieval", "--corpus", str(corpus), "--queries", str(tmp_path / "queries.jsonl"),
-               "--qrels", str(tmp_path / "qrels.tsv"), "--mode", "dense", "--json"], live).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+    proc = run(["bench", "retrieval", "--corpus", str(corpus), "--queries", str(tmp_path / "queries.jsonl"),
+                "--qrels", str(tmp_path / "qrels.tsv"), "--mode", "dense", "--json"], live)
+    assert "1 judged queries have no text" in proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert set(result) == {"mode", "ndcg@10", "recall@100", "mrr@10", "queries", "seconds"}
     assert result["mode"] == "dense" and result["queries"] == 3
     assert result["ndcg@10"] > 0.9 and result["recall@100"] == 1.0
     assert not (live / "lancedb").exists() or not any((live / "lancedb").iterdir()), "the live index was touched"
+
+
+@pytest.mark.parametrize(("corpus", "queries", "qrels", "message"), [
+    ('{"_id": "d1", "text": "x"\n', '{"_id": "q1", "text": "y"}\n', "q1\td1\t1\n", "corpus.jsonl:1: not a JSON line"),
+    ('{"id": "d1", "text": "x"}\n', '{"_id": "q1", "text": "y"}\n', "q1\td1\t1\n", "corpus.jsonl:1: no '_id' field"),
+    ('{"_id": "d1", "text": "x"}\n', '{"_id": "q1"}\n', "q1\td1\t1\n", "queries.jsonl:1: no 'text' field"),
+    ('{"_id": "d1", "text": "x"}\n', '{"_id": "q1", "text": "y"}\n', "q1,d1,1\n", "no judgements"),
+    ('{"_id": "d1", "text": "x"}\n', '{"_id": "q1", "text": "y"}\n', "q7\td1\t1\n", "same data set"),
+])
+def test_bench_retrieval_refuses_files_that_are_not_beir(tmp_path, corpus, queries, qrels, message):
+    for name, text in (("corpus.jsonl", corpus), ("queries.jsonl", queries), ("qrels.tsv", qrels)):
+        (tmp_path / name).write_text(text)
+    proc = run(["bench", "retrieval", "--corpus", str(tmp_path / "corpus.jsonl"), "--queries", str(tmp_path / "queries.jsonl"),
+                "--qrels", str(tmp_path / "qrels.tsv")], tmp_path / "data", check=False)
+    assert proc.returncode == 2 and message in " ".join(proc.stderr.split()), proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -35,18 +35,27 @@ class BeirDoc:
     text: str
 
 
-def _jsonl(path: Path) -> Iterator[dict]:
+class BeirFormatError(ValueError):
+    """A BEIR file that cannot be read as BEIR (the message names the file and line)."""
+
+
+def _jsonl(path: Path, *required: str) -> Iterator[dict]:
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{n}: not a JSON line ({exc.msg})") from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BeirFormatError(f"{path}:{n}: not a JSON line ({exc.msg})") from None
+            missing = [key for key in required if not isinstance(row, dict) or key not in row]
+            if missing:
+                raise BeirFormatError(f"{path}:{n}: no {', '.join(map(repr, missing))} field (BEIR lines hold '_id' and 'text')")
+            yield row
 
 
 def load_corpus(path: Path) -> list[BeirDoc]:
-    return [BeirDoc(str(d["_id"]), d.get("title") or "", d.get("text") or "") for d in _jsonl(path)]
+    return [BeirDoc(str(d["_id"]), d.get("title") or "", d.get("text") or "") for d in _jsonl(path, "_id")]
 
 
 def write_files(corpus: Path, folder: Path, limit: int | None = None) -> int:
@@ -58,7 +67,7 @@ def write_files(corpus: Path, folder: Path, limit: int | None = None) -> int:
 
 
 def load_queries(path: Path) -> dict[str, str]:
-    return {str(q["_id"]): q["text"] for q in _jsonl(path)}
+    return {str(q["_id"]): str(q["text"]) for q in _jsonl(path, "_id", "text")}
 
 
 def load_qrels(path: Path) -> dict[str, dict[str, int]]:
@@ -69,7 +78,23 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
             if len(row) < 3 or row[0] == "query-id" or not row[2].lstrip("-").isdigit():
                 continue
             qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    if not qrels:
+        raise BeirFormatError(f"{path}: no judgements (BEIR qrels are tab-separated query-id, corpus-id, score)")
     return qrels
+
+
+def load_judged(queries_path: Path, qrels_path: Path) -> tuple[dict[str, str], Qrels, int]:
+    """The queries that have a text and a positive judgement, their qrels, and how many judged
+    queries had no text (scored as BEIR does: left out, not counted as misses)."""
+    queries, qrels = load_queries(queries_path), load_qrels(qrels_path)
+    positive = [q for q, grades in qrels.items() if any(g > 0 for g in grades.values())]
+    judged = {q: queries[q] for q in positive if q in queries}
+    if not judged:
+        raise BeirFormatError(
+            f"none of the {len(positive)} positively judged queries of {qrels_path} is in {queries_path}: "
+            "are they from the same data set?"
+        )
+    return judged, {q: qrels[q] for q in judged}, len(positive) - len(judged)
 
 
 def build_index(

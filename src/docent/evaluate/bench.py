@@ -28,18 +28,21 @@ def retrieval_benchmark(
     modes: list[str],
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] = lambda _: None,
 ) -> list[dict]:
     """Index ``corpus`` once in a throwaway index, then score each mode on the judged queries."""
     started = time.perf_counter()
+    qs, judgements, textless = beir.load_judged(queries, qrels)  # bad files fail before the long part
+    if textless:
+        log(f"{textless} judged queries have no text in {queries}: left out, as BEIR does")
     docs = beir.load_corpus(corpus)
-    qs, judgements = beir.load_queries(queries), beir.load_qrels(qrels)
     if on_start:
         on_start(len(docs))
     tmp = Path(tempfile.mkdtemp(prefix="docent-bench-"))
     index = open_index(ws.settings, ws.embedder.dim, name=f"Bench_{uuid.uuid4().hex[:12]}", data_dir=tmp)
     try:
         beir.build_index(docs, ws.settings, index, ws.embedder, on_progress)
-        vectors = beir.embed_queries({q: t for q, t in qs.items() if q in judgements}, ws.embedder)
+        vectors = beir.embed_queries(qs, ws.embedder)
         alpha = ws.settings.retrieval.alpha
         results = [beir.evaluate_mode(qs, judgements, index, vectors, mode, alpha) for mode in modes]
     finally:
