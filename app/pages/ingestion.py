@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.auth import current_user
 from app.resources import workspace
+from docent.ingest.sources import path_or_url
 from docent.review.users import Role
 
 ws = workspace()
@@ -14,13 +15,13 @@ st.title("Ingestion")
 
 records = list(ws.manifest.all().values())
 frame = pd.DataFrame(
-    [{"document": r.source_uri, "status": r.status, "stage": r.stage or "", "reason": r.error or "",
+    [{"document": path_or_url(r.source_uri), "status": r.status, "stage": r.stage or "", "reason": r.error or "",
       "chunks": r.chunks, "updated": r.updated_at} for r in records]
 )
 pending: list[str] = []
 for root in ws.settings.sync.sources:
     try:
-        pending += [f.uri for f in ws.ingestor().detect(root).todo]
+        pending += [path_or_url(f.uri) for f in ws.ingestor().detect(root).todo]
     except Exception as exc:  # a source that cannot be listed is itself worth showing
         st.warning(f"Could not list {root}: {exc}")
 

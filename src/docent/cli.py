@@ -22,7 +22,7 @@ from docent.commands.evaluate import eval_app  # noqa: E402
 from docent.commands.golden import golden_app  # noqa: E402
 from docent.commands.index import index_app  # noqa: E402
 from docent.commands.users import users_app  # noqa: E402
-from docent.ingest.sources import display_name  # noqa: E402
+from docent.ingest.sources import display_name, path_or_url  # noqa: E402
 
 app = typer.Typer(help="Docent: documents in, hybrid search out.", no_args_is_help=True, add_completion=False)
 bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", no_args_is_help=True)
@@ -143,7 +143,7 @@ def _print_report(report) -> None:
     if report.quarantined:
         console.print("[yellow]quarantined:[/yellow]")
         for uri, reason in sorted(report.quarantined.items()):
-            console.print(f"  {escape(uri)}: {escape(reason)}")
+            console.print(f"  {escape(path_or_url(uri))}: {escape(reason)}")
 
 
 @app.command()
@@ -194,7 +194,7 @@ def status() -> None:
     console.print(f"configured index version: {ws.version} ({role})")
     console.print(f"{len(indexed)} documents indexed ({sum(r.chunks for r in indexed)} chunks), {len(quarantined)} quarantined")
     for r in quarantined:
-        console.print(f"  [yellow]{escape(r.source_uri)}[/yellow] ({r.stage}): {escape(r.error or '')}")
+        console.print(f"  [yellow]{escape(path_or_url(r.source_uri))}[/yellow] ({r.stage}): {escape(r.error or '')}")
 
 
 @bench_app.command("retrieval")

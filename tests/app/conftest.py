@@ -20,7 +20,7 @@ def app_env(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("app")
     shutil.copytree(ROOT / "samples" / "acme", root / "docs")
-    (root / "docs" / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    (root / "docs" / "broken scan.pdf").write_bytes(b"%PDF-1.4 not really")
     settings = load_settings(data_dir=root / "data", embedding={"backend": "torch", "batch_size": 32})
     ws = Workspace(settings)
     ws.ingest(str(root / "docs"))

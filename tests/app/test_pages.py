@@ -107,6 +107,8 @@ def test_ingestion_page_shows_counts_and_the_quarantined_file(app):
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Indexed documents"] == "9" and metrics["Quarantined"] == "1"
+    (shown,) = at.dataframe[0].value["document"]
+    assert shown.endswith("/docs/broken scan.pdf")  # the path as the user wrote it, not its percent-encoded URI
     assert any(b.label == "Retry quarantined documents" for b in at.button)
 
 

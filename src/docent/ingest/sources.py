@@ -42,8 +42,9 @@ def display_name(uri: str) -> str:
     return unquote(uri.rstrip("/").rsplit("/", 1)[-1]) or uri
 
 
-def _openable(uri: str) -> str:
-    """What fsspec opens: it takes ``file://`` URIs literally, so local ones go back to paths."""
+def path_or_url(uri: str) -> str:
+    """The local path of a file URI, other URLs as they are: what fsspec opens (it would take
+    ``file://`` URIs literally) and what a person recognises."""
     path = local_path(uri)
     return str(path) if path else uri
 
@@ -52,7 +53,7 @@ def normalise_root(root: str) -> str:
     """Local paths and file URIs become canonical absolute ``file://`` URIs; other URLs are kept as given."""
     if "://" in root and not root.startswith("file:"):
         return root.rstrip("/")
-    return Path(_openable(root)).expanduser().resolve().as_uri()
+    return Path(path_or_url(root)).expanduser().resolve().as_uri()
 
 
 def _mtime(info: dict) -> float:
@@ -64,9 +65,9 @@ def list_files(root: str, storage_options: dict | None = None) -> Iterator[Sourc
     """Every non-hidden file under ``root``, in a stable order."""
     root = normalise_root(root)
     try:
-        fs, path = url_to_fs(_openable(root), **(storage_options or {}))
+        fs, path = url_to_fs(path_or_url(root), **(storage_options or {}))
         if not fs.exists(path):
-            raise SourceError(f"{root}: no such folder or bucket")
+            raise SourceError(f"{path_or_url(root)}: no such folder or bucket")
         found = fs.find(path, detail=True) if fs.isdir(path) else {path: fs.info(path)}
     except SourceError:
         raise
@@ -83,5 +84,5 @@ def list_files(root: str, storage_options: dict | None = None) -> Iterator[Sourc
 
 
 def read_bytes(uri: str, storage_options: dict | None = None) -> bytes:
-    with fsspec.open(_openable(uri), "rb", **(storage_options or {})) as fh:
+    with fsspec.open(path_or_url(uri), "rb", **(storage_options or {})) as fh:
         return fh.read()
