@@ -17,7 +17,7 @@ from rich.table import Table  # noqa: E402
 
 from docent.commands.app import app_command  # noqa: E402
 from docent.commands.chat import ask, stats  # noqa: E402
-from docent.commands.common import console, err, workspace  # noqa: E402
+from docent.commands.common import console, err, unreachable_service, workspace  # noqa: E402
 from docent.commands.evaluate import eval_app  # noqa: E402
 from docent.commands.golden import golden_app  # noqa: E402
 from docent.commands.index import index_app  # noqa: E402
@@ -250,5 +250,17 @@ def bench_ingest(
         console.print(f"{key:>28}: {value}")
 
 
+def main() -> None:
+    """The ``docent`` command: a server that cannot be reached ends it with one line, exit code 2."""
+    try:
+        app()
+    except Exception as exc:
+        reason = unreachable_service(exc)
+        if reason is None:
+            raise
+        err.print(f"[red]{escape(reason)}[/red]")
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

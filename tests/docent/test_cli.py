@@ -59,6 +59,18 @@ def test_bad_input_gets_a_clear_message(tmp_path):
     assert env_bad.returncode == 2 and "retrieval.k" in env_bad.stderr
 
 
+@pytest.mark.parametrize(("setting", "value", "command", "message"), [
+    ("DOCENT_STATE__URL", "postgresql+psycopg://postgres@127.0.0.1:9/test", ["status"], "cannot reach the state database"),
+    ("DOCENT_CACHE__REDIS_URL", "redis://127.0.0.1:9/0", ["ingest", "samples/acme"], "cannot reach Redis"),
+])
+def test_a_server_that_cannot_be_reached_is_one_line_not_a_traceback(tmp_path, setting, value, command, message):
+    env = {**os.environ, "DOCENT_DATA_DIR": str(tmp_path / "d"), "DOCENT_EMBEDDING__BACKEND": "torch", setting: value}
+    proc = subprocess.run(DOCENT + command, capture_output=True, text=True, env=env, timeout=300,
+                          cwd=Path(__file__).parents[2])
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and setting in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
 def test_bench_retrieval_json(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     topics = ["volcanoes erupt lava", "penguins live in antarctica", "bread needs yeast to rise",
