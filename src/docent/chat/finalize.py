@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +38,7 @@ class _Job:
     key: str | None
     seq: int
     submitted: float
+    tag: str | None = None
 
 
 class Finalizer:
@@ -48,6 +49,7 @@ class Finalizer:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._pending = 0
+        self._tagged: Counter[str] = Counter()  # jobs not yet done, per tag (a conversation)
         self.retry_for_s = retry_for_s
         self.first_backoff_s = first_backoff_s
         self.lags_ms: deque[float] = deque(maxlen=10_000)  # submit → done, for the benchmark and stats
@@ -55,15 +57,23 @@ class Finalizer:
         self._thread = threading.Thread(target=self._work, name="docent-finalizer", daemon=True)
         self._thread.start()
 
-    def submit(self, run: Callable[[], None], what: str, coalesce: str | None = None) -> None:
-        """Queue ``run``; with ``coalesce``, an older queued job of the same key is skipped."""
+    def submit(self, run: Callable[[], None], what: str, coalesce: str | None = None, tag: str | None = None) -> None:
+        """Queue ``run``; with ``coalesce``, an older queued job of the same key is skipped; ``tag``
+        lets :meth:`wait_for_tag` wait for this job alone."""
         with self._lock:
             self._seq += 1
             if coalesce:
                 self._latest[coalesce] = self._seq
             self._pending += 1
-            job = _Job(run, what, coalesce, self._seq, time.perf_counter())
+            if tag:
+                self._tagged[tag] += 1
+            job = _Job(run, what, coalesce, self._seq, time.perf_counter(), tag)
         self._queue.put(job)
+
+    def wait_for_tag(self, tag: str, timeout: float | None = None) -> bool:
+        """Wait until the jobs tagged ``tag`` are done (not the whole queue); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._tagged[tag] == 0, timeout)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every queued job is done; False if ``timeout`` ran out first."""
@@ -90,6 +100,10 @@ class Finalizer:
                     if job.key is not None and self._latest.get(job.key) == job.seq:
                         del self._latest[job.key]
                     self._pending -= 1
+                    if job.tag:
+                        self._tagged[job.tag] -= 1
+                        if not self._tagged[job.tag]:
+                            del self._tagged[job.tag]
                     self._idle.notify_all()
 
     def _attempt(self, job: _Job) -> None:

@@ -105,7 +105,9 @@ def submit_outcome(service: ChatService, out: Outcome) -> None:
     if out.request.command_ms is not None:
         out.metrics["command_ms"] = round(out.request.command_ms, 2)
     ended = time.perf_counter()
-    service.finalizer.submit(lambda: _record(service, out, ended), f"finalize {out.request.message_id}")
+    service.finalizer.submit(  # tagged: the conversation's next question waits for it (its history)
+        lambda: _record(service, out, ended), f"finalize {out.request.message_id}", tag=out.request.conversation_id
+    )
     if out.state == State.COMPLETED and out.text and out.text != NO_ANSWER and not out.cache_hit:
         service.finalizer.submit(lambda: _ground(service, out), f"ground {out.request.message_id}")
         decision = out.decision or decide(

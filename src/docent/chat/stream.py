@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("docent.chat")
 
+HISTORY_WAIT_S = 5.0  # at most, for the previous answer of the conversation to be recorded
 CHECKPOINT_S = 1.0  # partial text (and the owner's heartbeat) reach the store this often while streaming
 _DONE = object()
 
@@ -98,6 +99,13 @@ async def _produce(service: ChatService, out: Outcome, emit: Callable[[object], 
         emit(_DONE)
 
 
+def _history(service: ChatService, conversation_id: str) -> list[tuple[str, str]]:
+    """The conversation's last turns, once its previous answer is written: a follow-up asked the
+    moment an answer ends would otherwise miss that answer (it is recorded in the background)."""
+    service.finalizer.wait_for_tag(conversation_id, HISTORY_WAIT_S)  # a store that is down: go on without it
+    return service.store.history(conversation_id, None, service.settings.chat.history_turns)
+
+
 def _fail(out: Outcome, emit, code: str, message: str, detail: str) -> None:
     out.state, out.error_code, out.error_message = State.FAILED, code, detail or message
     emit(ErrorEvent(out.request.message_id, code, message, out.text))
@@ -106,9 +114,7 @@ def _fail(out: Outcome, emit, code: str, message: str, detail: str) -> None:
 async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], None], active: _Active) -> None:
     chat, req = service.settings.chat, out.request
     held = service.settings.review.policy != "auto"  # answers may be held: tokens wait for the decision
-    history = [] if req.new_conversation else await asyncio.to_thread(
-        service.store.history, req.conversation_id, None, chat.history_turns
-    )
+    history = [] if req.new_conversation else await asyncio.to_thread(_history, service, req.conversation_id)
     out.standalone, trace = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s)
     if trace:
         out.traces.append(trace)

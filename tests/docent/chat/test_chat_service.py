@@ -10,6 +10,7 @@ from docent.chat.events import ErrorEvent, FinalEvent, SourcesEvent, TokenEvent
 from docent.chat.service import ChatRequestError
 from docent.chat.stream import CHECKPOINT_S
 from docent.generate.local import NO_ANSWER
+from docent.store.chat import ChatStore
 from tests.docent.chat.conftest import collect
 
 pytestmark = pytest.mark.slow
@@ -93,11 +94,20 @@ def test_too_many_answers_in_progress_are_refused(make_service):
         service.start("three?")
 
 
-def test_follow_up_is_rewritten_and_sees_the_history(make_service):
+class LateStore(ChatStore):
+    """Records a finished answer half a second late, as a loaded store would."""
+
+    def finalize(self, *args, **kwargs):
+        time.sleep(0.5)
+        return super().finalize(*args, **kwargs)
+
+
+def test_follow_up_is_rewritten_and_sees_the_history(make_service, tmp_path):
     from docent.devtools.scripted_llm import register_scripted
 
     scripted = register_scripted()
-    service = make_service(model="scripted/x")
+    # the follow-up is asked the moment the first answer ends, before the store has recorded it
+    service = make_service(model="scripted/x", store=LateStore(f"sqlite:///{tmp_path / 'late.db'}"))
     scripted.enqueue("New York hotels are capped at 350 USD per night [1].")
     first_id, _ = collect(service, "What is the hotel cap in New York?")
     conversation = service.store.get_message(first_id).conversation_id

@@ -21,6 +21,21 @@ def test_jobs_run_in_order_and_flush_waits_for_them():
     f.close()
 
 
+def test_waiting_for_a_tag_waits_for_its_jobs_alone():
+    release, done = threading.Event(), []
+    f = Finalizer()
+    f.submit(lambda: (time.sleep(0.2), done.append("c1")), "finalize m1", tag="c1")
+    f.submit(lambda: (release.wait(10), done.append("slow")), "ground m1")  # untagged, and slow
+    assert f.wait_for_tag("never-used", timeout=0)
+    assert f.wait_for_tag("c1", timeout=5) and done == ["c1"]  # without waiting for the slow job
+    assert f.backlog == 1
+    f.submit(lambda: done.append("c1 again"), "finalize m2", tag="c1")  # queued behind the slow job
+    assert not f.wait_for_tag("c1", timeout=0.2)
+    release.set()
+    assert f.wait_for_tag("c1", timeout=5) and done == ["c1", "slow", "c1 again"]
+    f.close()
+
+
 def test_a_transient_store_error_is_retried_until_the_write_lands():
     attempts = []
 
