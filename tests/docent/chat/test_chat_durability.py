@@ -85,6 +85,6 @@ def test_tokens_do_not_wait_on_a_slow_store(make_service, fake_llm, tmp_path):
         collect(service, "Who leads the Lyon lab?")  # warm up
         runs = [collect(service, "Who leads the Lyon lab?")[1][-1].metrics["ttft_ms"] for _ in range(3)]
         ttft[name] = sorted(runs)[1]
-    assert ttft["slow"] < ttft["fast"] + 50, ttft  # a write on the critical path would add 500 ms
+    assert ttft["slow"] < ttft["fast"] + 200, ttft  # a write on the critical path would add 500 ms
     assert slow.finalizer.flush(60)
     assert slow.store.list_conversations()

@@ -55,7 +55,7 @@ def test_cancel_closes_the_provider_connection_and_keeps_the_partial_text(http_s
         time.sleep(0.02)
     request = fake_llm.requests(run=run)[0]
     assert request["disconnected_at"], request
-    assert request["disconnected_at"] - cancelled_at["t"] < 0.2
+    assert request["disconnected_at"] - cancelled_at["t"] < 0.5  # 25 tokens' time: slack for a loaded machine
     assert request["tokens_sent"] < 100
     assert service.finalizer.flush(30)
     record = service.store.get_message(message_id)

@@ -169,8 +169,8 @@ async def test_aclose_disconnects_promptly(fake_llm) -> None:
     closed_at = time.time()
     await response.aclose()
     entry = await wait_for_entry(fake_llm, run, lambda e: e["disconnected_at"] is not None)
-    assert entry["disconnected_at"] is not None and entry["disconnected_at"] - closed_at < 0.2
-    assert len(seen.chunks) == 2 and entry["tokens_sent"] < 10
+    assert entry["disconnected_at"] is not None and entry["disconnected_at"] - closed_at < 0.5  # 10 tokens' time
+    assert len(seen.chunks) == 2 and entry["tokens_sent"] < 15
 
 
 async def test_breaking_out_without_aclose_keeps_the_connection_open(fake_llm) -> None:
