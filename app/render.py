@@ -6,7 +6,7 @@ import streamlit as st
 
 from docent.generate.errors import MESSAGES
 from docent.generate.local import NO_ANSWER
-from docent.ingest.sources import local_path
+from docent.ingest.sources import local_path, path_or_url
 
 
 def answer_text(text: str, grounding: list[dict] | None) -> str:
@@ -38,4 +38,4 @@ def sources(citations: list[dict] | None, key: str) -> None:
             if path and path.is_file():
                 st.download_button("Open the file", path.read_bytes(), file_name=path.name, key=f"{key}-{c['n']}")
             else:
-                st.caption(c["source_uri"])
+                st.caption(path_or_url(c["source_uri"]))

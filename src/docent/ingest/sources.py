@@ -64,15 +64,16 @@ def _mtime(info: dict) -> float:
 def list_files(root: str, storage_options: dict | None = None) -> Iterator[SourceFile]:
     """Every non-hidden file under ``root``, in a stable order."""
     root = normalise_root(root)
+    where = path_or_url(root)
     try:
-        fs, path = url_to_fs(path_or_url(root), **(storage_options or {}))
+        fs, path = url_to_fs(where, **(storage_options or {}))
         if not fs.exists(path):
-            raise SourceError(f"{path_or_url(root)}: no such folder or bucket")
+            raise SourceError(f"{where}: no such folder or bucket")
         found = fs.find(path, detail=True) if fs.isdir(path) else {path: fs.info(path)}
     except SourceError:
         raise
     except Exception as exc:  # fsspec backends raise their own types (botocore, OSError, ...)
-        raise SourceError(f"cannot list {root}: {exc}") from exc
+        raise SourceError(f"cannot list {where}: {exc}") from exc
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     for name in sorted(found):
         info = found[name]
