@@ -32,6 +32,7 @@ os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
 
 from docent.ingest import light_nlp  # noqa: E402
 from docent.ingest.pdf import partition_pdf  # noqa: E402
+from docent.ingest.table import Table, from_html, render  # noqa: E402
 
 light_nlp.install()
 
@@ -42,6 +43,7 @@ class Element:
     category: str  # unstructured's category: Title, NarrativeText, ListItem, Table, ...
     page: int | None  # 1-based page (PDF page, slide, sheet) where the format has pages
     section: tuple[str, ...]  # heading path, e.g. ("Handbook", "Leave", "Parental leave")
+    table: Table | None = None  # a Table's structure: the chunker splits it by rows, repeating the header
 
 
 @dataclass(frozen=True)
@@ -250,8 +252,8 @@ def _to_elements(raw: list[Any], kind: str) -> list[Element]:
     sheet: object = None
     for el in raw:
         md, category = el.metadata, el.category
-        text = _table_text(md.text_as_html) if category == "Table" and md.text_as_html else ""
-        text = (text or el.text or "").replace("\x00", "").strip()
+        table = from_html(md.text_as_html) if category == "Table" and md.text_as_html else None
+        text = (render(table) if table else el.text or "").replace("\x00", "").strip()
         if category in _DROP or not text:
             continue
         if category == "Title" and _guessed_wrong(kind, md.category_depth, text):
@@ -267,7 +269,7 @@ def _to_elements(raw: list[Any], kind: str) -> list[Element]:
             while stack and stack[-1][0] >= depth:
                 stack.pop()
             stack.append((depth, " ".join(text.split())[:200]))
-        out.append(Element(text, category, md.page_number, tuple(h for _, h in stack)))
+        out.append(Element(text, category, md.page_number, tuple(h for _, h in stack), table))
     return out
 
 
@@ -281,15 +283,3 @@ def _guessed_wrong(kind: str, depth: int | None, text: str) -> bool:
     return depth is None and (kind in ("eml", "msg") or text[0].islower()
                               or sum(len(w) == 1 for w in words) * 2 > len(words))
 
-
-def _table_text(html: str) -> str:
-    """A table as one line per row, cells joined by " | ": compact, and keeps rows together."""
-    from lxml import html as lhtml
-
-    try:
-        rows = lhtml.fromstring(html).iter("tr")
-    except Exception:  # noqa: BLE001 - fall back to unstructured's flat text
-        return ""
-    lines = (" | ".join(" ".join(c.text_content().split()) for c in r if c.tag in ("td", "th"))
-             for r in rows)
-    return "\n".join(line for line in lines if line.strip(" |"))
