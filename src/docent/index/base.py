@@ -14,7 +14,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 # Metadata a search can be filtered on. A value is matched exactly; a list/tuple matches any of its values.
-FILTERABLE_FIELDS = ("doc_id", "source_uri", "category", "section", "page", "fingerprint")
+FILTERABLE_FIELDS = ("doc_id", "source_uri", "category", "section", "page", "fingerprint",
+                     "organisation", "doc_type", "period")
 Filters = Mapping[str, "str | int | Sequence[str | int]"]
 
 
@@ -32,6 +33,11 @@ class Chunk:
     section: str = ""
     category: str = ""
     fingerprint: str = ""
+    # The document's identity (docent.ingest.identity): what tells it from look-alikes.
+    title: str = ""
+    organisation: str = ""
+    doc_type: str = ""
+    period: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import pyarrow as pa
 from docent.index.base import Chunk, Filters, SearchHit, validate_filters
 from docent.index.fusion import fused_search
 
-_COLUMNS = ("chunk_id", "doc_id", "position", "text", "content_hash", "source_uri", "page", "section", "category", "fingerprint")
+_COLUMNS = ("chunk_id", "doc_id", "position", "text", "content_hash", "source_uri", "page", "section", "category",
+            "fingerprint", "title", "organisation", "doc_type", "period")
 ANN_MIN_ROWS = 50_000
 
 
@@ -34,6 +35,10 @@ def _schema(dim: int) -> pa.Schema:
             ("section", pa.string()),
             ("category", pa.string()),
             ("fingerprint", pa.string()),
+            ("title", pa.string()),
+            ("organisation", pa.string()),
+            ("doc_type", pa.string()),
+            ("period", pa.string()),
             ("vector", pa.list_(pa.float32(), dim)),
         ]
     )
@@ -57,7 +62,7 @@ def where_clause(filters: Filters | None) -> str | None:
 
 
 def _chunk(row: dict) -> Chunk:
-    return Chunk(**{c: row[c] for c in _COLUMNS})
+    return Chunk(**{c: row[c] for c in _COLUMNS if c in row})
 
 
 class LanceDBIndex:
@@ -74,6 +79,8 @@ class LanceDBIndex:
         else:
             self._table = self._db.create_table(table, schema=_schema(dim))
             self._create_fts()
+        # A table built before a column existed (an older index version) is still read, without it.
+        self._columns = [c for c in _COLUMNS if c in self._table.schema.names]
 
     @property
     def name(self) -> str:
@@ -117,7 +124,7 @@ class LanceDBIndex:
         if where:
             query = query.where(where, prefilter=True)
         # The vector column is never returned: converting 384 floats per hit would cost more than the search.
-        return query.select([*_COLUMNS, score]).limit(k).to_list()
+        return query.select([*self._columns, score]).limit(k).to_list()
 
     def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[SearchHit]:
         query = self._table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector").distance_type("cosine")

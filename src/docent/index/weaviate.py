@@ -65,6 +65,7 @@ def collection_properties() -> list[Property]:
         exact("content_hash"), exact("source_uri"),
         Property(name="page", data_type=DataType.INT, index_filterable=True),
         exact("section"), exact("category"), exact("fingerprint"),
+        exact("title"), exact("organisation"), exact("doc_type"), exact("period"),
     ]
 
 
@@ -143,7 +144,9 @@ def properties_to_chunk(props: Mapping[str, Any]) -> Chunk:
         text=props.get("text") or "", content_hash=props.get("content_hash") or "",
         source_uri=props.get("source_uri") or "", page=None if page is None else int(page),
         section=props.get("section") or "", category=props.get("category") or "",
-        fingerprint=props.get("fingerprint") or "",
+        fingerprint=props.get("fingerprint") or "", title=props.get("title") or "",
+        organisation=props.get("organisation") or "", doc_type=props.get("doc_type") or "",
+        period=props.get("period") or "",
     )
 
 

@@ -22,7 +22,9 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 from docent.index.base import Chunk
+from docent.ingest.identity import DocumentIdentity
 from docent.ingest.parse import Element
+from docent.ingest.table import render, row_lines
 
 NAMESPACE = uuid.UUID("6f1c1c52-3f0e-4a39-9d3c-5a0c2b1d9e77")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
@@ -112,8 +114,11 @@ def _pieces(
         if len(starts) <= limit:
             out.append(_Piece(el.text, len(starts), el.category, el.page, el.section))
             continue
-        # Sentences (table rows) sized from the element's own tokenization: splits fall on
-        # whitespace, where word pieces never straddle, so the counts are exact.
+        if el.table is not None and el.table.rows:
+            out += _table_pieces(el, counter, limit, overlap)
+            continue
+        # Sentences (rows of a table without structure) sized from the element's own tokenization:
+        # splits fall on whitespace, where word pieces never straddle, so the counts are exact.
         spans = _spans(el.text, _ROW_END if el.category == "Table" else _SENTENCE_END)
         parts = [el.text[a:b] for a, b in spans]
         sizes = [bisect_left(starts, b) - bisect_left(starts, a) for a, b in spans]
@@ -121,6 +126,42 @@ def _pieces(
             windows = [part] if part_size <= limit else counter.split(part, limit, overlap)
             for w, n in zip(windows, counter.count(windows) if len(windows) > 1 else [part_size]):
                 out.append(_Piece(w, n, el.category, el.page, el.section))
+    return out
+
+
+def _table_pieces(el: Element, counter: TokenCounter, limit: int, overlap: int) -> list[_Piece]:
+    """A table too long for one chunk, split by rows; every piece repeats the caption and the header
+    row, so each value keeps its column labels. A row too long on its own is cut in windows."""
+    table = el.table
+    lines = row_lines(table)
+    head = render(table, rows=())
+    head_cost, *sizes = counter.count([head, *lines])
+    room = limit - head_cost - 1
+    if room < 16:  # a header longer than the chunk: the rows alone, in windows
+        head, head_cost, room = "", 0, limit
+    out: list[_Piece] = []
+    group: list[tuple[str, ...]] = []
+    used = 0
+
+    def flush() -> None:
+        if group:
+            text = render(table, rows=group) if head else "\n".join(row_lines(table, group))
+            out.append(_Piece(text, head_cost + used + len(group), "Table", el.page, el.section))
+
+    for row, line, size in zip(table.rows, lines, sizes):
+        if size > room:  # one huge row: its own pieces, each behind the header
+            flush()
+            group, used = [], 0
+            for window in counter.split(line, room, overlap):
+                text = f"{head}\n{window}" if head else window
+                out.append(_Piece(text, head_cost + room + 1, "Table", el.page, el.section))
+            continue
+        if group and used + size + len(group) > room:
+            flush()
+            group, used = [], 0
+        group.append(row)
+        used += size
+    flush()
     return out
 
 
@@ -141,13 +182,19 @@ def chunk_elements(
     max_tokens: int,
     overlap_tokens: int,
     fingerprint: str = "",
+    identity: DocumentIdentity | None = None,
 ) -> list[Chunk]:
     """Pack a document's elements into citable chunks with deterministic ids.
 
     A chunk that does not begin with its section's title starts with that title on a line of its
     own, so a passage from the middle of a section still says what it is about (for the reader,
-    BM25 and the embedding alike); the budget counts it.
+    BM25 and the embedding alike); the budget counts it. With an ``identity``, every chunk starts
+    with the document's header line (which document, whose, what period), also counted.
     """
+    header = identity.header() if identity else ""
+    if header:
+        max_tokens = max(16, max_tokens - counter.count([header])[0] - 1)
+        overlap_tokens = min(overlap_tokens, max_tokens // 2)
     costs = _heading_costs(elements, counter)
     pieces = _pieces(elements, counter, max_tokens, overlap_tokens, costs)
     groups: list[list[_Piece]] = []
@@ -179,7 +226,7 @@ def chunk_elements(
     for position, group in enumerate(groups):
         lead = group[0]
         heading = [lead.section[-1]] if opening(lead) and lead.section[-1] != lead.text else []
-        text = "\n".join(heading + [p.text for p in group])
+        text = "\n".join(([header] if header else []) + heading + [p.text for p in group])
         body = next((p for p in group if p.category != "Title"), lead)
         h = content_hash(text)
         chunks.append(
@@ -194,6 +241,7 @@ def chunk_elements(
                 section=" > ".join(body.section),
                 category=body.category,
                 fingerprint=fingerprint,
+                **(identity.metadata() if identity else {}),
             )
         )
     return chunks

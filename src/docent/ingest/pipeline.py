@@ -21,6 +21,7 @@ from docent.embed import Embedder
 from docent.index.base import Chunk, VectorIndex
 from docent.index.versions import IndexVersions
 from docent.ingest.chunk import chunk_elements, doc_id_for, token_counter
+from docent.ingest.identity import identify
 from docent.ingest.manifest import DocumentRecord, Manifest
 from docent.ingest.parser_pool import parse_files
 from docent.ingest.plan import Plan, plan_sync
@@ -138,6 +139,7 @@ class Ingestor:
             chunks = chunk_elements(
                 result.elements, doc_id=doc_id, source_uri=f.uri, counter=self.counter,
                 max_tokens=c.max_tokens, overlap_tokens=c.overlap_tokens, fingerprint=self.manifest.version,
+                identity=identify(result.elements, f.uri),
             )
         except Exception as exc:  # a chunker bug must quarantine one document, never stop the batch
             self.quarantine(f.uri, f, result.content_hash, "chunk", f"{type(exc).__name__}: {exc}", report)
