@@ -11,8 +11,10 @@ from typing import Literal
 
 import numpy as np
 
+from docent import lookalike
 from docent.embed import Embedder
 from docent.index.base import Filters, SearchHit, VectorIndex
+from docent.index.fusion import zscore_fusion
 from docent.settings import RetrievalSettings
 
 Mode = Literal["dense", "bm25", "hybrid"]
@@ -53,4 +55,33 @@ class Retriever:
         if mode == "dense":
             return self.index.search_dense(vector, k, filters)
         weight = self.settings.alpha if alpha is None else alpha
-        return self.index.search_hybrid(query, vector, k, weight, filters, candidates=self.settings.candidates)
+        if not self.settings.lookalikes:
+            return self.index.search_hybrid(query, vector, k, weight, filters, candidates=self.settings.candidates)
+        return self._focused(query, vector, k, weight, filters)
+
+    def _focused(self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None) -> list[SearchHit]:
+        """Hybrid search where the documents a question names come first (:mod:`docent.lookalike`).
+
+        The fused candidates are searched again within the documents whose organisation the
+        question names (so their chunks are not crowded out by look-alikes), the two candidate
+        lists are fused once more, each hit gets its identity match added, and a question that
+        spans periods takes its hits from each matching document in turn.
+        """
+        n = max(k, self.settings.candidates)
+        hits = self.index.search_hybrid(query, vector, n, alpha, filters, candidates=n)
+        cue = lookalike.cues(query)
+        named = lookalike.matching_documents(hits, cue)
+        if named and not (filters or {}).get("doc_id"):
+            within = self.index.search_hybrid(query, vector, n, alpha, {**(filters or {}), "doc_id": named}, candidates=n)
+            seen = {h.chunk.chunk_id for h in hits}
+            pool = [*hits, *(h for h in within if h.chunk.chunk_id not in seen)]
+            dense = [SearchHit(h.chunk, h.dense_score) for h in pool if h.dense_score is not None]
+            bm25 = [SearchHit(h.chunk, h.bm25_score) for h in pool if h.bm25_score is not None]
+            hits = zscore_fusion(dense, bm25, alpha, len(pool))
+        ranked = lookalike.boost(hits, cue)
+        if cue.spans_documents:
+            fitting = [h for h in ranked if lookalike.match(h.chunk, cue) >= lookalike.PERIOD_WEIGHT]
+            spread = lookalike.diversify(fitting, k)
+            taken = {h.chunk.chunk_id for h in spread}
+            return (spread + [h for h in ranked if h.chunk.chunk_id not in taken])[:k]
+        return ranked[:k]

@@ -79,6 +79,8 @@ class RetrievalSettings(BaseModel):
     k: int = Field(5, ge=1, le=1000)
     alpha: float = Field(0.6, ge=0.0, le=1.0, description="hybrid weight of the dense side (tuned on SciFact train)")
     candidates: int = Field(100, ge=1, description="chunks fetched per side before fusion")
+    lookalikes: bool = Field(
+        True, description="hybrid search ranks the documents a question names (organisation, period, kind) first")
 
 
 class StateSettings(BaseModel):

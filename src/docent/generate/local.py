@@ -21,6 +21,7 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from docent.generate.prompts import parse_prompt
+from docent.ingest.identity import HEADER_PREFIX
 from docent.generate.providers import fill_response, final_chunk, prompt_tokens, register_provider, text_chunk, words
 
 NO_ANSWER = "I don't know: the retrieved documents do not answer this question."
@@ -77,13 +78,19 @@ def _is_heading(line: str) -> bool:
 
 
 def _rows(block: list[list[str]]) -> list[str]:
-    """Table rows as "column: value" pairs, readable on their own; the first row is the header
-    (a lone row, e.g. the tail of a table split across chunks, is kept as it is)."""
+    """Table rows read as a sentence: "Total revenues: 12,345 (Three Months Ended › June 30, 2024),
+    11,000 (… 2023)"; the first row is the header (a lone row, e.g. the tail of a table split across
+    chunks, is kept as it is)."""
     if len(block) == 1:
         return ["; ".join(c for c in block[0] if c)]
     header = block[0]
-    return ["; ".join(f"{h}: {c}" if h and h != c else c for h, c in zip(header + [""] * len(cells), cells) if c)
-            for cells in block[1:]]
+    out = []
+    for cells in block[1:]:
+        heads = header + [""] * (len(cells) - len(header))
+        label, values = (cells[0], list(zip(heads[1:], cells[1:]))) if cells else ("", [])
+        said = ", ".join(f"{c} ({h})" if h and h != c else c for h, c in values if c)
+        out.append(f"{label}: {said}" if label and said else label or said)
+    return out
 
 
 def _unwrap(lines: list[str]) -> list[str]:
@@ -112,6 +119,8 @@ def split_source(text: str) -> list[tuple[str, str]]:
     heading, table = "", []
     for raw in [*_unwrap(text.splitlines()), ""]:
         line = _MARKUP.sub("", raw).strip()
+        if line.startswith(HEADER_PREFIX):  # which document: the source's title says it, not a claim
+            continue
         if " | " in line or line.endswith(" |"):
             table.append([c.strip() for c in line.strip("|").split("|")])
             continue

@@ -26,7 +26,7 @@ QUESTIONS = [  # question, fact the answer must quote, file of the source it mus
     ("How many weeks of paid leave do secondary caregivers get?", "8 weeks of fully paid leave to the secondary caregiver",
      "employee-handbook.md"),
     ("What is the hotel cap in New York?", "New York, San Francisco and Boston: $325 per night", "travel-expense-policy.pdf"),
-    ("What was revenue in Q3 2025?", "Revenue; Q3 2025: $48.2M", "q3-2025-company-update.pptx"),
+    ("What was revenue in Q3 2025?", "Revenue: $48.2M (Q3 2025)", "q3-2025-company-update.pptx"),
     ("How many paid sick days do US employees get?", "10 paid sick days per year", "employee-handbook.md"),
 ]
 
@@ -151,7 +151,7 @@ def test_split_source_reads_headings_tables_lists_and_abbreviations():
     assert split_source(text) == [
         ("Stay in listed hotels, e.g. the Hilton.", "Hotels"),
         ("Caps apply.", "Hotels"),
-        ("Metric: Revenue; Q3 2025: $48.2M; Change: +14%", "Hotels"),
+        ("Revenue: $48.2M (Q3 2025), +14% (Change)", "Hotels"),
         ("Acme Robotics, Inc. builds robots.", "Hotels"),
         ("Use the FollowMe queue.", "How do I print?"),
     ]

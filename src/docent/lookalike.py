@@ -1,0 +1,106 @@
+"""Retrieval over look-alike documents: the organisation, period and kind a question names come first.
+
+Twenty filings share the same tables and headings; what tells them apart is each chunk's
+identity (``docent.ingest.identity``: organisation, kind of document, period, file name). A
+question's *cues* are matched against those fields — the organisation's distinctive words, the
+years ("2018", "FY2018", "Q3 2023"), and the kind ("10-K", "annual report", "earnings") — never
+against a list of known companies or questions. :func:`boost` adds the match to a fused score;
+:func:`diversify` spreads hits over documents when a question spans several periods or
+organisations ("how did X change from 2021 to 2022?"), so each of them brings its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from docent.index.base import Chunk, SearchHit
+
+ORGANISATION_WEIGHT = 1.0  # fused scores are z-scores: a matching organisation is worth one standard deviation
+PERIOD_WEIGHT = 0.5
+KIND_WEIGHT = 0.25
+_WORD = re.compile(r"[a-z0-9]+(?:[.&'][a-z0-9]+)*")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_SHORT_YEAR = re.compile(r"\b(?:fy|q[1-4]\s?)'?(\d\d)\b", re.I)  # "FY18", "Q3 '23"
+_GENERIC = frozenset("the a an and of & inc incorporated corporation corp company co ltd limited plc llc lp n.v "
+                     "s.a ag se group holdings international".split())
+_KINDS = {  # a question's words → the kind of document they ask for (matched in doc_type)
+    "10-k": "10-K", "annual": "annual", "10-q": "10-Q", "quarterly": "quarterly", "8-k": "8-K",
+    "earnings": "earnings", "press": "press release", "proxy": "proxy",
+}
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What a question says about which document it wants."""
+
+    words: frozenset[str]
+    years: frozenset[str]
+    kinds: frozenset[str]
+
+    @property
+    def spans_documents(self) -> bool:
+        """Several periods named: the evidence lives in several documents."""
+        return len(self.years) > 1
+
+
+def cues(question: str) -> Cues:
+    text = question.lower()
+    years = set(_YEAR.findall(text)) | {f"20{y}" for y in _SHORT_YEAR.findall(text)}
+    words = frozenset(w.removesuffix("'s") for w in _WORD.findall(text.replace("’", "'")))
+    kinds = frozenset(kind for word, kind in _KINDS.items() if word in words or word in text)
+    return Cues(words, frozenset(years), kinds)
+
+
+def _organisation_match(chunk: Chunk, cue: Cues) -> float:
+    """Share of the organisation's distinctive words the question has ("Best Buy Co., Inc." → best, buy)."""
+    names = [w for w in _WORD.findall(chunk.organisation.lower()) if w not in _GENERIC]
+    return sum(w in cue.words for w in names) / len(names) if names else 0.0
+
+
+def _years(chunk: Chunk) -> set[str]:
+    name = chunk.source_uri.rsplit("/", 1)[-1]
+    return set(_YEAR.findall(f"{chunk.period} {name}"))
+
+
+def match(chunk: Chunk, cue: Cues) -> float:
+    """How well a chunk's document fits the question's cues, in units of a fused score."""
+    score = ORGANISATION_WEIGHT * _organisation_match(chunk, cue)
+    if cue.years and cue.years & _years(chunk):
+        score += PERIOD_WEIGHT
+    if cue.kinds and any(kind.lower() in chunk.doc_type.lower() for kind in cue.kinds):
+        score += KIND_WEIGHT
+    return score
+
+
+def matching_documents(hits: Sequence[SearchHit], cue: Cues, limit: int = 8) -> list[str]:
+    """The documents among ``hits`` whose organisation the question names, best match first."""
+    best: dict[str, float] = {}
+    for h in hits:
+        if _organisation_match(h.chunk, cue) >= 0.5:
+            best[h.chunk.doc_id] = max(best.get(h.chunk.doc_id, 0.0), match(h.chunk, cue))
+    return sorted(best, key=lambda d: -best[d])[:limit]
+
+
+def boost(hits: Sequence[SearchHit], cue: Cues) -> list[SearchHit]:
+    """``hits`` re-ranked with each one's identity match added to its score."""
+    if not (cue.years or cue.kinds or cue.words):
+        return list(hits)
+    boosted = [SearchHit(h.chunk, h.score + match(h.chunk, cue), h.dense_score, h.bm25_score) for h in hits]
+    return sorted(boosted, key=lambda h: (-h.score, h.chunk.chunk_id))
+
+
+def diversify(hits: Sequence[SearchHit], k: int) -> list[SearchHit]:
+    """The top ``k`` taken in turns from each document, in the order of their best hits."""
+    per_doc: dict[str, list[SearchHit]] = {}
+    for h in hits:
+        per_doc.setdefault(h.chunk.doc_id, []).append(h)
+    out: list[SearchHit] = []
+    queues = list(per_doc.values())
+    while len(out) < k and queues:
+        for q in queues:
+            if q and len(out) < k:
+                out.append(q.pop(0))
+        queues = [q for q in queues if q]
+    return out
