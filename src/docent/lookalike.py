@@ -4,9 +4,14 @@ Twenty filings share the same tables and headings; what tells them apart is each
 identity (``docent.ingest.identity``: organisation, kind of document, period, file name). A
 question's *cues* are matched against those fields — the organisation's distinctive words, the
 years ("2018", "FY2018", "Q3 2023"), and the kind ("10-K", "annual report", "earnings") — never
-against a list of known companies or questions. :func:`boost` adds the match to a fused score;
+against a list of known companies or questions. :func:`rank` puts the best-matching documents first;
 :func:`diversify` spreads hits over documents when a question spans several periods or
 organisations ("how did X change from 2021 to 2022?"), so each of them brings its evidence.
+
+Matching documents come *first*, not merely higher: look-alike chunks differ by noise in their
+fused scores (z-scores spread any candidate list to unit variance), so a bonus on the score
+would let a near-copy from the wrong year win. Hits are ordered by their document's match, then
+by score; a question with no cue keeps the fused order.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 
 from docent.index.base import Chunk, SearchHit
 
-ORGANISATION_WEIGHT = 1.0  # fused scores are z-scores: a matching organisation is worth one standard deviation
+ORGANISATION_WEIGHT = 1.0  # the organisation outweighs the period, which outweighs the kind
 PERIOD_WEIGHT = 0.5
 KIND_WEIGHT = 0.25
 _WORD = re.compile(r"[a-z0-9]+(?:[.&'][a-z0-9]+)*")
@@ -83,12 +88,9 @@ def matching_documents(hits: Sequence[SearchHit], cue: Cues, limit: int = 8) -> 
     return sorted(best, key=lambda d: -best[d])[:limit]
 
 
-def boost(hits: Sequence[SearchHit], cue: Cues) -> list[SearchHit]:
-    """``hits`` re-ranked with each one's identity match added to its score."""
-    if not (cue.years or cue.kinds or cue.words):
-        return list(hits)
-    boosted = [SearchHit(h.chunk, h.score + match(h.chunk, cue), h.dense_score, h.bm25_score) for h in hits]
-    return sorted(boosted, key=lambda h: (-h.score, h.chunk.chunk_id))
+def rank(hits: Sequence[SearchHit], cue: Cues) -> list[SearchHit]:
+    """``hits`` ordered by how well their document matches the question, then by score."""
+    return sorted(hits, key=lambda h: (-round(match(h.chunk, cue), 3), -h.score, h.chunk.chunk_id))
 
 
 def diversify(hits: Sequence[SearchHit], k: int) -> list[SearchHit]:

@@ -64,7 +64,7 @@ class Retriever:
 
         The fused candidates are searched again within the documents whose organisation the
         question names (so their chunks are not crowded out by look-alikes), the two candidate
-        lists are fused once more, each hit gets its identity match added, and a question that
+        lists are fused once more, the best-matching documents' hits come first, and a question that
         spans periods takes its hits from each matching document in turn.
         """
         n = max(k, self.settings.candidates)
@@ -78,7 +78,7 @@ class Retriever:
             dense = [SearchHit(h.chunk, h.dense_score) for h in pool if h.dense_score is not None]
             bm25 = [SearchHit(h.chunk, h.bm25_score) for h in pool if h.bm25_score is not None]
             hits = zscore_fusion(dense, bm25, alpha, len(pool))
-        ranked = lookalike.boost(hits, cue)
+        ranked = lookalike.rank(hits, cue)
         if cue.spans_documents:
             fitting = [h for h in ranked if lookalike.match(h.chunk, cue) >= lookalike.PERIOD_WEIGHT]
             spread = lookalike.diversify(fitting, k)

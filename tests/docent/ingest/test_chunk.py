@@ -71,3 +71,38 @@ def test_new_sections_start_new_chunks_and_keep_metadata(counter):
     assert chunks[1].text.startswith("Travel")
     assert all(c.fingerprint == "fp" and c.doc_id == "d1" for c in chunks)
     assert [c.position for c in chunks] == [0, 1]
+
+
+def test_a_long_table_is_split_by_rows_and_every_piece_repeats_caption_and_header(counter):
+    from docent.ingest.table import make_table, render
+
+    table = make_table("Consolidated Statements of Operations",
+                       ["", "Three Months Ended › June 30, 2024", "Three Months Ended › June 30, 2023"],
+                       [[f"Line item {i}", f"{i},{i:03d}", f"({i + 1},{i:03d})"] for i in range(40)])
+    el = Element(render(table), "Table", 3, ("Results",), table)
+    chunks = chunk([el], counter, max_tokens=120, overlap=8)
+    assert len(chunks) > 3
+    assert max(counter.count([c.text for c in chunks])) <= 120
+    rows_seen = []
+    for c in chunks:
+        lines = c.text.splitlines()
+        assert "Consolidated Statements of Operations" in lines
+        assert "| Three Months Ended › June 30, 2024 | Three Months Ended › June 30, 2023" in lines
+        rows_seen += [line for line in lines if line.startswith("Line item")]
+        assert c.category == "Table" and c.page == 3
+    assert rows_seen == [f"Line item {i} | {i},{i:03d} | ({i + 1},{i:03d})" for i in range(40)], "each row once, in order"
+
+
+def test_every_chunk_carries_the_document_identity_within_the_budget(counter):
+    from docent.ingest.identity import DocumentIdentity
+
+    identity = DocumentIdentity("contoso_2024_q2.pdf", "", "Contoso Ltd.", "Form 10-Q quarterly report",
+                                "quarter ended June 30, 2024")
+    elements = [Element(" ".join(sentence(i) for i in range(40)), "NarrativeText", 1, ())]
+    chunks = chunk_elements(elements, doc_id="d1", source_uri="file:///contoso_2024_q2.pdf", counter=counter,
+                            max_tokens=64, overlap_tokens=8, identity=identity)
+    header = "Document: Contoso Ltd., Form 10-Q quarterly report, quarter ended June 30, 2024 (contoso_2024_q2.pdf)"
+    assert len(chunks) > 3 and all(c.text.startswith(header + "\n") for c in chunks)
+    assert max(counter.count([c.text for c in chunks])) <= 64
+    assert {(c.organisation, c.doc_type, c.period) for c in chunks} == {
+        ("Contoso Ltd.", "Form 10-Q quarterly report", "quarter ended June 30, 2024")}
