@@ -112,6 +112,8 @@ class ChatSettings(BaseModel):
     grounding_threshold: float = Field(0.5, ge=0.0, le=1.0, description="sentences scoring below are flagged unsupported")
     max_question_chars: int = Field(2000, ge=1)
     max_context_chars: int = Field(12000, ge=100, description="retrieved text sent to the model, at most")
+    widen: bool = Field(True, description="give the model each hit's neighbouring chunks (the rest of its table or "
+                        "section) within max_context_chars: search small, read big")
     max_active_streams: int = Field(64, ge=1, description="streams one process serves at once; more are refused")
 
 

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from docent.chat.answer_cache import CachedAnswer, exact_key, is_fresh, scope_key
+from docent.chat.context import fit, widen
 from docent.chat.events import ChatEvent, ErrorEvent, FinalEvent, HeldEvent, SourcesEvent, TokenEvent
 from docent.chat.outcome import Outcome, Request, submit_outcome
 from docent.chat.rewrite import rewrite
@@ -137,7 +138,8 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
     began = time.perf_counter()
     hits = await asyncio.to_thread(reader.search, out.standalone, filters=req.filters, vector=out.vector)
     out.metrics["retrieval_ms"] = round((time.perf_counter() - began) * 1000, 2)
-    out.sources = _fit([Source.from_hit(i + 1, h) for i, h in enumerate(hits)], chat.max_context_chars)
+    fitted = fit([Source.from_hit(i + 1, h) for i, h in enumerate(hits)], chat.max_context_chars)
+    out.sources = await asyncio.to_thread(widen, fitted, reader.index, chat.max_context_chars) if chat.widen else fitted
     out.retrieval = {
         "index_version": reader.version, "query": out.standalone, "mode": reader.settings.mode,
         "k": reader.settings.k, "latency_ms": out.metrics["retrieval_ms"],
@@ -240,16 +242,3 @@ def _checkpoint(service: ChatService, message_id: str, text: str) -> None:
     service.finalizer.submit(
         lambda: service.store.checkpoint(message_id, text, now), f"checkpoint {message_id}", coalesce=f"cp:{message_id}"
     )
-
-
-def _fit(sources: list[Source], max_chars: int) -> list[Source]:
-    """The best sources whose text fits in ``max_chars`` (the first one, cut short, always does)."""
-    kept, used = [], 0
-    for s in sources:
-        if used + len(s.text) > max_chars:
-            if not kept:
-                kept.append(Source(**{**s.to_dict(), "text": s.text[:max_chars]}))
-            break
-        kept.append(s)
-        used += len(s.text)
-    return kept

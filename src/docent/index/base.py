@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 # Metadata a search can be filtered on. A value is matched exactly; a list/tuple matches any of its values.
-FILTERABLE_FIELDS = ("doc_id", "source_uri", "category", "section", "page", "fingerprint",
+FILTERABLE_FIELDS = ("chunk_id", "doc_id", "source_uri", "category", "section", "page", "position", "fingerprint",
                      "organisation", "doc_type", "period")
 Filters = Mapping[str, "str | int | Sequence[str | int]"]
 
@@ -78,6 +78,9 @@ class VectorIndex(Protocol):
         self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None = None, candidates: int = 100
     ) -> list[SearchHit]:
         """Fuse the top ``candidates`` of each side (see the module docstring), return the top ``k``."""
+
+    def fetch(self, filters: Filters, limit: int) -> list[Chunk]:
+        """Up to ``limit`` chunks matching ``filters``, unranked (a hit's neighbours, for context)."""
 
     def count(self) -> int: ...
 

@@ -142,6 +142,10 @@ class LanceDBIndex:
     ) -> list[SearchHit]:
         return fused_search(self, query, vector, k, alpha, filters, candidates)
 
+    def fetch(self, filters: Filters, limit: int) -> list[Chunk]:
+        rows = self._table.search().where(where_clause(filters)).select(self._columns).limit(limit).to_list()
+        return [_chunk(r) for r in rows]
+
     def count(self) -> int:
         return self._table.count_rows()
 

@@ -268,6 +268,12 @@ class WeaviateIndex:
     def count(self) -> int:
         return int(self._col.aggregate.over_all(total_count=True).total_count or 0)
 
+    def fetch(self, filters: Filters, limit: int) -> list[Chunk]:
+        if matches_nothing(filters):
+            return []
+        response = self._col.query.fetch_objects(filters=to_weaviate_filter(filters), limit=limit)
+        return [properties_to_chunk(o.properties) for o in response.objects]
+
     def chunk_ids(self, doc_id: str) -> set[str]:
         """Paged by offset, so at most the server's QUERY_MAXIMUM_RESULTS (10,000 by default) per document."""
         ids: set[str] = set()

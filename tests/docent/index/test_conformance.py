@@ -134,3 +134,15 @@ def test_delete_by_document(index):
 def test_vector_shape_is_checked(index):
     with pytest.raises(ValueError):
         index.upsert([CORPUS[0][0]], np.zeros((1, DIM + 1), dtype=np.float32))
+
+
+def test_fetch_returns_a_documents_chunks_by_position_with_identity(index):
+    found = index.fetch({"doc_id": "doc-a", "position": [1, 5]}, limit=10)
+    assert [c.chunk_id for c in found] == [CORPUS[1][0].chunk_id]
+    assert index.fetch({"doc_id": "doc-a", "position": []}, limit=10) == []
+    named = make_chunk("doc-d", 0, "Total revenues | 12,345")
+    named = Chunk(**{**named.__dict__, "organisation": "Contoso Ltd.", "period": "FY2024", "doc_type": "annual report"})
+    index.upsert([named], np.stack([_unit(5)]))
+    index.refresh()
+    assert index.fetch({"organisation": "Contoso Ltd."}, limit=5) == [named]
+    assert index.search_dense(_unit(5), 1, {"period": "FY2024"})[0].chunk == named
