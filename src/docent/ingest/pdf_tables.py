@@ -1,4 +1,4 @@
-"""Tables on PDF pages, found without a model, from the pdfminer layout the text already comes from.
+"""Tables on PDF pages, found without a model, from the chars and rules the text already comes from.
 
 Financial statements (10-K, 10-Q, earnings releases) are mostly borderless: a row label on the
 left, numbers in right-aligned columns, "$" and ")" in little columns of their own, header rows
@@ -6,7 +6,7 @@ left, numbers in right-aligned columns, "$" and ")" in little columns of their o
 ends up far from its row label and column header; as a :class:`~docent.ingest.table.Table` it
 keeps both.
 
-How (:func:`find_tables`, given a pdfminer ``LTPage``; the PDF is not parsed again):
+How (:func:`detect`, given a page's chars and rules from :mod:`docent.ingest.pdf_pages`):
 
 * **Borderless tables, by word geometry.** Chars are grouped into visual rows (vertical overlap,
   so a label set a point lower than its numbers stays on its row), rows into phrases at gaps
@@ -32,7 +32,8 @@ How (:func:`find_tables`, given a pdfminer ``LTPage``; the PDF is not parsed aga
   A ruled grid needs 3 rows with two filled cells.
 * **Cost**: pages with fewer than 24 digits, or fewer than 3 rows with a number set apart, stop
   after one pass over their chars. Over the 41 FinanceBench filings (4,460 pages) detection takes
-  5 ms a page on average, against 150-500 ms a page for the pdfminer parse itself.
+  5 ms a page on average (the measurements below were made on pdfminer's chars; PDFium's
+  give the same tables).
 
 Why not pdfplumber's ``find_tables`` on its own (measured on the 62 FinanceBench evidence pages
 that quote a statement or table, and 60 random prose pages of the same filings: ≥80% of their text
@@ -62,7 +63,6 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 from statistics import median
 from typing import Any
@@ -93,7 +93,6 @@ _CONTINUES = re.compile(r"(?:[,;&(/–—-]|\b(?:and|or|of|to|for|in|the|from|by
                         re.I)
 _TIGHT = re.compile(r"(?<=[$€£¥(\[-])\s+|\s+(?=[%)\]])")
 _BY_TOP, _BY_X = itemgetter(2, 0), itemgetter(0)
-_BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -107,56 +106,6 @@ class FoundTable:
     @property
     def text(self) -> str:
         return render(self.table)
-
-
-# -- chars and rules from a pdfminer page ---------------------------------------------------------
-
-def page_content(layout: Any) -> tuple[list[Char], list[dict[str, Any]]]:
-    """Every upright, visible char of a pdfminer ``LTPage`` (text boxes, lines, figures), and
-    its drawn rules as pdfplumber edges: lines, thin rectangles and the sides of stroked
-    rectangles (filled ones are shading: their sides are no rules)."""
-    from pdfminer.layout import LTChar, LTContainer, LTCurve, LTLine, LTRect
-
-    height = layout.height
-    chars: list[Char] = []
-    edges: list[dict[str, Any]] = []
-    stack = list(layout)
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, LTChar):
-            text = obj._text
-            if obj.upright and text.strip():
-                chars.append((obj.x0, obj.x1, height - obj.y1, height - obj.y0, text, obj.size,
-                              _bold(obj.fontname)))
-        elif isinstance(obj, LTContainer):
-            stack.extend(obj)
-        elif isinstance(obj, (LTLine, LTRect)) or (isinstance(obj, LTCurve) and len(obj.pts) == 2):
-            x0, top, x1, bottom = obj.x0, height - obj.y1, obj.x1, height - obj.y0
-            w, h = x1 - x0, bottom - top
-            if h <= 2 and w > 2:
-                edges.append(_edge("h", x0, x1, (top + bottom) / 2, (top + bottom) / 2))
-            elif w <= 2 and h > 2:
-                edges.append(_edge("v", (x0 + x1) / 2, (x0 + x1) / 2, top, bottom))
-            elif isinstance(obj, LTRect) and obj.stroke and not obj.fill:
-                edges += [_edge("h", x0, x1, top, top), _edge("h", x0, x1, bottom, bottom),
-                          _edge("v", x0, x0, top, bottom), _edge("v", x1, x1, top, bottom)]
-    return chars, edges
-
-
-@lru_cache(maxsize=1024)
-def _bold(fontname: object) -> bool:
-    return isinstance(fontname, str) and bool(_BOLD.search(fontname))
-
-
-def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float) -> dict[str, Any]:
-    return {"object_type": "line", "orientation": orientation, "x0": x0, "x1": x1, "top": top,
-            "bottom": bottom, "width": x1 - x0, "height": bottom - top}
-
-
-def find_tables(layout: Any) -> list[FoundTable]:
-    """The tables on a pdfminer page (``LTPage``); cheap on pages with few numbers or rules."""
-    chars, edges = page_content(layout)
-    return detect(chars, layout.width, layout.height, edges)
 
 
 # -- rows and phrases --------------------------------------------------------------------------

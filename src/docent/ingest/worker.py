@@ -7,7 +7,6 @@ embedding model), and so a hung or crashing parser can be killed without touchin
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from dataclasses import dataclass
 
@@ -39,7 +38,6 @@ def warm_up(filenames: list[str] | None = None) -> None:
     """
     os.nice(PARSER_NICENESS)
     preload(filenames)
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # per-glyph colour warnings, not actionable
 
 
 def load_and_parse(uri: str, known_hash: str | None, strategy: str, storage_options: dict | None) -> WorkResult:

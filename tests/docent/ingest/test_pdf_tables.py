@@ -209,10 +209,10 @@ def test_find_tables_skips_pages_without_numbers_cheaply() -> None:
 def test_a_table_finder_failure_keeps_the_page_as_prose(monkeypatch: pytest.MonkeyPatch) -> None:
     from docent.ingest import pdf
 
-    def broken(_layout):
+    def broken(*_args):
         raise ValueError("unexpected layout")
 
-    monkeypatch.setattr(pdf, "find_tables", broken)
+    monkeypatch.setattr(pdf, "detect", broken)
     doc = parse_bytes(make_pdf([financial_page()]), "q2.pdf")
     assert not tables(doc)
     assert "5,363" in prose_text(doc) and "Operating income rose" in prose_text(doc)
