@@ -78,9 +78,11 @@ def pdf_pages(folder: Path) -> int:
     return sum(len(PdfReader(p).pages) for p in sorted(folder.glob("*.pdf")))
 
 
-def docent_side(pdfs: Path, questions: list[dict], work: Path, k: int) -> dict:
-    """Ingest into a fresh data directory, then retrieve per mode and answer through the chat path."""
-    shutil.rmtree(work, ignore_errors=True)
+def docent_side(pdfs: Path, questions: list[dict], work: Path, k: int, keep: bool = False) -> dict:
+    """Ingest into a fresh data directory (or the last run's, with ``keep``), then retrieve per
+    mode and answer through the chat path."""
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
     settings = load_settings(data_dir=work)
     ws = Workspace(settings)
     began = time.perf_counter()
@@ -117,14 +119,17 @@ async def _ask(chat, question: str) -> tuple[list[str], str]:
     return context, answer
 
 
-def peer_side(pdfs: Path, questions_file: Path, work: Path, k: int) -> dict:
+def peer_side(pdfs: Path, questions_file: Path, work: Path, k: int, reuse: bool = False) -> dict:
     sys.path.insert(0, str(HERE))
     from peer_venv import ensure_venv
 
-    python = ensure_venv(work / "llamaindex-venv", HERE / "llamaindex_requirements.txt")
     out = work / "llamaindex-results.json"
-    subprocess.run([str(python), str(HERE / "llamaindex_baseline.py"), "--pdfs", str(pdfs), "--questions",
-                    str(questions_file), "--out", str(out), "--k", str(k)], check=True)
+    if reuse and out.exists():
+        print(f"llamaindex: results of an earlier run ({out}); its speed is not from this run", file=sys.stderr)
+    else:
+        python = ensure_venv(work / "llamaindex-venv", HERE / "llamaindex_requirements.txt")
+        subprocess.run([str(python), str(HERE / "llamaindex_baseline.py"), "--pdfs", str(pdfs), "--questions",
+                        str(questions_file), "--out", str(out), "--k", str(k)], check=True)
     raw = json.loads(out.read_text())
     raw["results"] = {qid: {m: [(h["doc_name"], h["page"], h["text"]) for h in hits] for m, hits in modes.items()}
                       for qid, modes in raw["results"].items()}
@@ -156,6 +161,10 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="where indexes and the peer's environment live (default <data_dir>/bench)")
     ap.add_argument("--limit-docs", type=int, help="only the first N PDFs (and their questions)")
     ap.add_argument("--no-peer", action="store_true", help="Docent alone")
+    ap.add_argument("--keep-index", action="store_true",
+                    help="reuse Docent's index of the last run (for tuning retrieval; ingest speed is then not measured)")
+    ap.add_argument("--reuse-peer", action="store_true",
+                    help="reuse LlamaIndex's results of the last run (its speed is then not from this run)")
     ap.add_argument("-k", type=int, default=10)
     args = ap.parse_args()
 
@@ -177,7 +186,7 @@ def main() -> None:
     pages = pdf_pages(pdfs)
     print(f"{len(questions)} questions over {len(list(pdfs.glob('*.pdf')))} PDFs, {pages} pages", file=sys.stderr)
 
-    ours = docent_side(pdfs, questions, work / "docent", args.k)
+    ours = docent_side(pdfs, questions, work / "docent", args.k, keep=args.keep_index)
     rows: dict[str, dict[str, float]] = {}
     for mode in MODES:
         rows[f"docent {mode}"] = scores(questions, ours["results"], mode)
@@ -190,7 +199,7 @@ def main() -> None:
     }
     speed = {"docent": {"pages/s": pages / ours["ingest_seconds"], "peak RSS MiB": ours["peak_rss_mb"]}}
     if not args.no_peer:
-        peer = peer_side(pdfs, questions_file, work, args.k)
+        peer = peer_side(pdfs, questions_file, work, args.k, reuse=args.reuse_peer)
         for mode in ("vector", "bm25", "fusion"):
             rows[f"llamaindex {mode}"] = scores(questions, peer["results"], mode)
         speed["llamaindex"] = {"pages/s": pages / peer["ingest_seconds"], "peak RSS MiB": peer["peak_rss_mb"]}

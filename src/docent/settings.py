@@ -111,9 +111,10 @@ class ChatSettings(BaseModel):
     judge_model: str | None = Field(None, description="model that checks each cited sentence; default: embedding similarity")
     grounding_threshold: float = Field(0.5, ge=0.0, le=1.0, description="sentences scoring below are flagged unsupported")
     max_question_chars: int = Field(2000, ge=1)
-    max_context_chars: int = Field(12000, ge=100, description="retrieved text sent to the model, at most")
+    context_tokens: int = Field(3000, ge=50, description="retrieved text given to the model, at most, in its tokens "
+                                "(litellm's count for chat.model)")
     widen: bool = Field(True, description="give the model each hit's neighbouring chunks (the rest of its table or "
-                        "section) within max_context_chars: search small, read big")
+                        "section) within context_tokens: search small, read big")
     max_active_streams: int = Field(64, ge=1, description="streams one process serves at once; more are refused")
 
 

@@ -3,14 +3,18 @@
 A 250-piece chunk is the right size to *find* a figure and the wrong size to *read* it: the rest
 of its table, or the sentence before it, is in the neighbouring chunks. Each hit keeps its place
 and its number; its text grows by the chunks next to it in the same section (a table's other
-pieces first), best hits first, while the whole context fits ``max_chars``. Neighbours that are
+pieces first), best hits first, while the whole context fits the budget (``chat.context_tokens``,
+counted in the model's tokens by litellm's counter). Neighbours that are
 hits themselves are not repeated. The widened text is what the model reads and what the
 retrieval record keeps, so evaluation scores what the model actually saw.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+
+import litellm
 
 from docent.generate.prompts import Source
 from docent.index.base import Chunk, VectorIndex
@@ -20,16 +24,25 @@ NEIGHBOURS = 1  # chunks on each side of a prose hit
 TABLE_NEIGHBOURS = 3  # pieces on each side of a table hit: a split table is read whole where it fits
 
 
-def fit(sources: list[Source], max_chars: int) -> list[Source]:
-    """The best sources whose text fits in ``max_chars`` (the first one, cut short, always does)."""
+Count = Callable[[str], int]
+
+
+def token_counter(model: str) -> Count:
+    """The size of a text in ``model``'s tokens (litellm's tokenizer for it; cl100k when unknown)."""
+    return lambda text: litellm.token_counter(model=model, text=text)
+
+
+def fit(sources: list[Source], budget: int, count: Count) -> list[Source]:
+    """The best sources whose text fits in ``budget`` (the first one, cut short, always does)."""
     kept, used = [], 0
     for s in sources:
-        if used + len(s.text) > max_chars:
+        size = count(s.text)
+        if used + size > budget:
             if not kept:
-                kept.append(replace(s, text=s.text[:max_chars]))
+                kept.append(replace(s, text=s.text[: len(s.text) * budget // size]))
             break
         kept.append(s)
-        used += len(s.text)
+        used += size
     return kept
 
 
@@ -42,22 +55,23 @@ def _body(chunk: Chunk) -> str:
     return text
 
 
-def widen(sources: list[Source], index: VectorIndex, max_chars: int) -> list[Source]:
-    """``sources`` (already fitted to ``max_chars``) with their neighbours' text, within ``max_chars``."""
+def widen(sources: list[Source], index: VectorIndex, budget: int, count: Count) -> list[Source]:
+    """``sources`` (already fitted to ``budget``) with their neighbours' text, within ``budget``."""
     if not sources:
         return sources
     taken = {s.chunk_id for s in sources}
     neighbours = _neighbours(sources, index)
-    used = sum(len(s.text) for s in sources)
+    used = sum(count(s.text) for s in sources)
     out = []
     for s in sources:
         sides: tuple[list[str], list[str]] = ([], [])
         for side, chunks in zip(sides, neighbours.get(s.chunk_id, ([], []))):
             for c in chunks:  # nearest first; a gap (a hit, or no room) ends the side
                 body = _body(c)
-                if c.chunk_id in taken or used + len(body) + 1 > max_chars:
+                size = count(body)
+                if c.chunk_id in taken or used + size > budget:
                     break
-                used += len(body) + 1
+                used += size
                 taken.add(c.chunk_id)
                 side.append(body)
         before, after = sides

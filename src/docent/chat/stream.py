@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from docent.chat.answer_cache import CachedAnswer, exact_key, is_fresh, scope_key
-from docent.chat.context import fit, widen
+from docent.chat.context import fit, token_counter, widen
 from docent.chat.events import ChatEvent, ErrorEvent, FinalEvent, HeldEvent, SourcesEvent, TokenEvent
 from docent.chat.outcome import Outcome, Request, submit_outcome
 from docent.chat.rewrite import rewrite
@@ -138,8 +138,9 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
     began = time.perf_counter()
     hits = await asyncio.to_thread(reader.search, out.standalone, filters=req.filters, vector=out.vector)
     out.metrics["retrieval_ms"] = round((time.perf_counter() - began) * 1000, 2)
-    fitted = fit([Source.from_hit(i + 1, h) for i, h in enumerate(hits)], chat.max_context_chars)
-    out.sources = await asyncio.to_thread(widen, fitted, reader.index, chat.max_context_chars) if chat.widen else fitted
+    count = token_counter(chat.model)
+    fitted = fit([Source.from_hit(i + 1, h) for i, h in enumerate(hits)], chat.context_tokens, count)
+    out.sources = await asyncio.to_thread(widen, fitted, reader.index, chat.context_tokens, count) if chat.widen else fitted
     out.retrieval = {
         "index_version": reader.version, "query": out.standalone, "mode": reader.settings.mode,
         "k": reader.settings.k, "latency_ms": out.metrics["retrieval_ms"],
