@@ -27,12 +27,13 @@ def state_notice(state: str | None, code: str | None, text: str) -> None:
 
 
 def sources(citations: list[dict] | None, key: str) -> None:
-    """One expander per cited source: document, page, the sentence that backs the claim, the file."""
+    """One expander per cited source: file and page, which document (organisation, kind, period) and
+    section, the sentence or table row that backs the claim, the file itself."""
     for c in citations or []:
         where = c["title"] + (f", page {c['page']}" if c.get("page") else "")
         with st.expander(f"[{c['n']}] {where}"):
-            if c.get("section"):
-                st.caption(c["section"])
+            if c.get("document") or c.get("section"):
+                st.caption(" · ".join(part for part in (c.get("document"), c.get("section")) if part))
             st.markdown(f"> {c['snippet']}")
             path = local_path(c["source_uri"])
             if path and path.is_file():

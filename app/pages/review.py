@@ -10,6 +10,7 @@ import streamlit as st
 from app import render
 from app.auth import current_user
 from app.resources import chat_service, review_queue
+from docent.ingest.identity import describe
 from docent.ingest.sources import display_name
 from docent.review import actions
 from docent.review.queue import REASONS, ClaimLost
@@ -92,10 +93,12 @@ st.markdown("**Retrieved chunks** (cited spans highlighted)")
 cited = {c["n"]: c for c in (message.citations or [])} if message else {}
 for s in retrieval.get("sources") or []:
     text = s["text"]
-    if s["n"] in cited and cited[s["n"]]["snippet"].rstrip("…") in text:
-        span = cited[s["n"]]["snippet"].rstrip("…")
+    span = (cited[s["n"]].get("span") or cited[s["n"]]["snippet"].rstrip("…")) if s["n"] in cited else ""
+    if span and span in text:
         text = text.replace(span, f":green-background[{span}]", 1)
-    label = f"[{s['n']}] {display_name(s['source_uri'])} · score {s['score']:.3f}" + (" · cited" if s["n"] in cited else "")
+    document = describe(s["text"])
+    label = f"[{s['n']}] {display_name(s['source_uri'])}" + (f" · {document}" if document else "") \
+        + f" · score {s['score']:.3f}" + (" · cited" if s["n"] in cited else "")
     with st.expander(label, expanded=s["n"] in cited):
         st.markdown(text)
 

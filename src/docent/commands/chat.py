@@ -86,7 +86,8 @@ def _print_sources(final, record) -> None:
         return
     console.print("\n[bold]Sources[/bold]")
     for c in citations:
-        where = c["title"] + (f" p.{c['page']}" if c.get("page") else "") + (f" › {c['section']}" if c.get("section") else "")
+        where = c["title"] + (f" p.{c['page']}" if c.get("page") else "") + (f" ({c['document']})" if c.get("document") else "") \
+            + (f" › {c['section']}" if c.get("section") else "")
         snippet = c["snippet"] if len(c["snippet"]) <= 160 else c["snippet"][:157].rsplit(" ", 1)[0] + "…"
         console.print(f" [bold][{c['n']}][/bold] [cyan]{escape(where)}[/cyan]  [dim]{escape(snippet)}[/dim]")
     unsupported = [g for g in (record.grounding or []) if not g.get("supported")]

@@ -43,7 +43,9 @@ class Citation:
     title: str
     page: int | None
     section: str
-    snippet: str
+    snippet: str  # the sentence or table row that backs the claim, as a person reads it
+    span: str = ""  # the same passage as it stands in the source's text (a table row: "label | value | …")
+    document: str = ""  # which document: "3M Company, Form 10-K annual report, FY2018"
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ def resolve(answer: str, sources: list[Source]) -> tuple[list[Citation], list[in
     for n in cited:
         if (s := by_n.get(n)) is not None:
             quote, heading = _quote(s, [text for text, ns in claims if n in ns])
-            citations.append(Citation(n, s.chunk_id, s.doc_id, s.source_uri, s.title, s.page, _section(s.section, heading), quote))
+            citations.append(Citation(n, s.chunk_id, s.doc_id, s.source_uri, s.title, s.page,
+                                      _section(s.section, heading), quote, _span(s.text, quote), s.document))
     return citations, [n for n in cited if n not in by_n]
 
 
@@ -108,6 +111,19 @@ def _quote(source: Source, claims: list[str]) -> tuple[str, str]:
     if not words & content_words(best):
         return source.snippet, ""
     return (best if len(best) <= 240 else best[:237].rsplit(" ", 1)[0] + "…"), heading
+
+
+def _span(text: str, quote: str) -> str:
+    """Where ``quote`` stands in the source text: itself for prose, the row's own line for a table
+    row read as "label: value (header)" (the line whose every cell the quote holds)."""
+    bare = quote.rstrip("…")
+    if bare in text:
+        return bare
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
+        if " | " in line and cells and all(c in quote for c in cells):
+            return line
+    return ""
 
 
 def _section(path: str, heading: str) -> str:

@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from docent.index.base import SearchHit
+from docent.ingest.identity import describe, strip_header
 from docent.ingest.sources import display_name
 
 PROMPT_VERSION = "v1"
@@ -54,8 +55,13 @@ class Source:
         return display_name(self.source_uri)
 
     @property
+    def document(self) -> str:
+        """Which document, by its organisation, kind and period, where they were found."""
+        return describe(self.text)
+
+    @property
     def snippet(self) -> str:
-        text = " ".join(self.text.split())
+        text = " ".join(strip_header(self.text).split())
         return text if len(text) <= 240 else text[:237].rsplit(" ", 1)[0] + "…"
 
     def to_dict(self) -> dict:

@@ -101,6 +101,16 @@ def identify(elements: Sequence[Element], source_uri: str) -> DocumentIdentity:
     return DocumentIdentity(display_name(source_uri), title or "", organisation, doc_type, _period(text))
 
 
+def describe(text: str) -> str:
+    """Which document a chunk's text is from, as a person reads it: its identity line without the
+    prefix and the file name ("3M Company, Form 10-K annual report, FY2018"); "" when it has none."""
+    first = text.split("\n", 1)[0]
+    if not first.startswith(HEADER_PREFIX):
+        return ""
+    named = first.removeprefix(HEADER_PREFIX)
+    return named.rsplit(" (", 1)[0] if named.endswith(")") and " (" in named else ""
+
+
 def strip_header(text: str) -> str:
     """A chunk's text without its identity line (what a person reads as the passage)."""
     return text.split("\n", 1)[1] if text.startswith(HEADER_PREFIX) and "\n" in text else text

@@ -162,3 +162,17 @@ def test_a_citation_quotes_the_backing_sentence_under_its_own_heading():
     assert invalid == []
     assert citation.snippet.startswith("Acme offers 16 weeks")
     assert citation.section == "Handbook > Time off > Parental leave"
+
+
+def test_a_table_citation_shows_the_row_with_its_headers_and_which_document():
+    text = ("Document: Contoso Ltd., Form 10-Q quarterly report, Q2 2024 (contoso-q2.pdf)\n"
+            "Condensed Consolidated Statements of Operations\n"
+            "(In millions) | Three Months Ended › June 30, 2024 | Three Months Ended › June 30, 2023\n"
+            "Total revenues | 12,345 | 11,002\nNet income | 2,001 | 1,870")
+    source = Source(1, "c1", "d1", "file:///docs/contoso-q2.pdf", text, 0.9, page=4)
+    (citation,), _ = resolve("Total revenues were 12,345 in the three months ended June 30, 2024 [1].", [source])
+    assert citation.snippet == ("Total revenues: 12,345 (Three Months Ended › June 30, 2024), "
+                                "11,002 (Three Months Ended › June 30, 2023)")
+    assert citation.span == "Total revenues | 12,345 | 11,002"
+    assert citation.document == "Contoso Ltd., Form 10-Q quarterly report, Q2 2024"
+    assert not source.snippet.startswith("Document:")
