@@ -21,7 +21,7 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from docent.generate.prompts import parse_prompt
-from docent.ingest.identity import HEADER_PREFIX
+from docent.ingest.identity import HEADER_PREFIX, describe
 from docent.generate.providers import fill_response, final_chunk, prompt_tokens, register_provider, text_chunk, words
 
 NO_ANSWER = "I don't know: the retrieved documents do not answer this question."
@@ -219,9 +219,18 @@ class ExtractiveLLM(CustomLLM):
         return sorted((sentences[i] for i in chosen), key=lambda s: (best_of[s.n], s.position))
 
     def answer(self, messages: list[dict]) -> str:
+        """The picked sentences in one paragraph; across documents, one line per document, named."""
         question, sources = parse_prompt(messages)
         picked = self.pick(question, sources)
-        return " ".join(_cited(s) for s in picked) if picked else NO_ANSWER
+        if not picked:
+            return NO_ANSWER
+        documents = {n: describe(body) for n, body in sources}
+        by_document: dict[str, list[Sentence]] = {}
+        for s in picked:
+            by_document.setdefault(documents.get(s.n, ""), []).append(s)
+        if len(by_document) < 2 or "" in by_document:
+            return " ".join(_cited(s) for s in picked)
+        return "\n".join(f"- {name}: " + " ".join(_cited(s) for s in said) for name, said in by_document.items())
 
     def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
         return fill_response(kwargs["model_response"], model, self.answer(messages), prompt_tokens(messages))

@@ -167,3 +167,17 @@ def test_register_provider_replaces_and_refuses_builtin_names():
     assert "local" in litellm._custom_providers
     with pytest.raises(ValueError, match="built-in"):
         register_provider("openai", first)
+
+
+def test_rows_from_several_documents_answer_one_line_per_document():
+    def filing(n: int, quarter: str, revenue: str) -> Source:
+        text = (f"Document: Contoso Ltd., Form 10-Q quarterly report, {quarter} 2024 (contoso-{quarter}.pdf)\n"
+                f"(In millions) | Three Months Ended › {quarter} 2024\nTotal revenues | {revenue}\nNet income | 9")
+        return Source(n, f"c{n}", f"d{n}", f"file:///contoso-{quarter}.pdf", text, 0.9)
+
+    register_local_provider(None)
+    answer, _ = asyncio.run(ask("What were Contoso's total revenues?", [filing(1, "Q1", "11,002"), filing(2, "Q2", "12,345")]))
+    assert answer.splitlines() == [
+        "- Contoso Ltd., Form 10-Q quarterly report, Q1 2024: Total revenues: 11,002 (Three Months Ended › Q1 2024) [1].",
+        "- Contoso Ltd., Form 10-Q quarterly report, Q2 2024: Total revenues: 12,345 (Three Months Ended › Q2 2024) [2].",
+    ], answer
