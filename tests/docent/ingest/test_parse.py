@@ -10,12 +10,12 @@ import os
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import pytest
 
 from docent.ingest.parse import Element, ParsedDocument, ParseError, parse_bytes
+from tests.pdf_writer import escape, write_pdf
 
 ACCENTED = "Café crème brûlée costs 12 € – naïve résumé, Grüße aus München."
 
@@ -26,39 +26,10 @@ def texts(doc: ParsedDocument) -> str:
 
 def make_pdf(pages: list[list[str]], footer: str = "") -> bytes:
     """A minimal valid PDF: one Helvetica text line per string (and an optional footer line at
-    the bottom of each page), a correct xref table."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]  # the page tree is filled in below
-    font = 3 + 2 * len(pages)
-    kids = []
-    for lines in pages:
-        ops = "".join(
-            f"BT /F1 12 Tf 72 {720 - 18 * i} Td ("
-            + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            + ") Tj ET\n"
-            for i, line in enumerate(lines)
-        ).encode("cp1252")
-        ops += f"BT /F1 8 Tf 72 40 Td ({footer}) Tj ET\n".encode() if footer else b""
-        content = zlib.compress(ops)
-        objects.append(f"<< /Length {len(content)} /Filter /FlateDecode >>\nstream\n".encode()
-                       + content + b"\nendstream")
-        kids.append(len(objects) + 1)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents "
-                       f"{len(objects)} 0 R /Resources << /Font << /F1 {font} 0 R >> >> >>"
-                       .encode())
-    objects[1] = (f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] "
-                  f"/Count {len(kids)} >>").encode()
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                   b"/Encoding /WinAnsiEncoding >>")
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
-    return bytes(out)
+    the bottom of each page)."""
+    contents = ["".join(f"BT /F1 12 Tf 72 {720 - 18 * i} Td ({escape(line)}) Tj ET\n" for i, line in enumerate(lines))
+                + (f"BT /F1 8 Tf 72 40 Td ({escape(footer)}) Tj ET\n" if footer else "") for lines in pages]
+    return write_pdf(contents)
 
 
 # -- plain text and encodings -------------------------------------------------------------------

@@ -7,12 +7,11 @@ Every PDF is written here by hand (Courier, so that right-aligned numbers can be
 
 from __future__ import annotations
 
-import zlib
-
 import pytest
 
 from docent.ingest.parse import ParsedDocument, parse_bytes
 from docent.ingest.table import HEADER_JOIN
+from tests.pdf_writer import escape, write_pdf
 
 W = 0.6  # Courier: every glyph is 0.6 em wide
 
@@ -36,41 +35,18 @@ def rule(x0: float, y0: float, x1: float, y1: float) -> tuple:
 
 def make_pdf(pages: list[list[tuple]]) -> bytes:
     """A valid PDF of US-letter pages holding the given text runs and ruled lines."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
-    fonts = 3 + 2 * len(pages)
-    kids = []
+    contents = []
     for items in pages:
         ops = []
         for item in items:
             if item[0] == "text":
                 _, x, y, s, size, bold = item
-                escaped = s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-                ops.append(f"BT /F{2 if bold else 1} {size} Tf {x:.2f} {y:.2f} Td ({escaped}) Tj ET")
+                ops.append(f"BT /F{2 if bold else 1} {size} Tf {x:.2f} {y:.2f} Td ({escape(s)}) Tj ET")
             else:
                 _, x0, y0, x1, y1 = item
                 ops.append(f"0.5 w {x0} {y0} m {x1} {y1} l S")
-        content = zlib.compress("\n".join(ops).encode("cp1252"))
-        objects.append(f"<< /Length {len(content)} /Filter /FlateDecode >>\nstream\n".encode()
-                       + content + b"\nendstream")
-        kids.append(len(objects) + 1)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents "
-                       f"{len(objects)} 0 R /Resources << /Font << /F1 {fonts} 0 R "
-                       f"/F2 {fonts + 1} 0 R >> >> >>".encode())
-    objects[1] = (f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] "
-                  f"/Count {len(kids)} >>").encode()
-    for name in ("Courier", "Courier-Bold"):
-        objects.append(f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} "
-                       f"/Encoding /WinAnsiEncoding >>".encode())
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
-    return bytes(out)
+        contents.append("\n".join(ops))
+    return write_pdf(contents, ("Courier", "Courier-Bold"))
 
 
 PROSE = [
