@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from docent.index.base import Chunk, SearchHit
 
@@ -30,6 +31,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _SHORT_YEAR = re.compile(r"\b(?:fy|q[1-4]\s?)'?(\d\d)\b", re.I)  # "FY18", "Q3 '23"
 _GENERIC = frozenset("the a an and of & inc incorporated corporation corp company co ltd limited plc llc lp n.v "
                      "s.a ag se group holdings international".split())
+_FILE_KINDS = frozenset("annual quarterly report earnings release dated form filing proxy statement draft final copy "
+                        "press presentation transcript".split())
 _KINDS = {  # a question's words → the kind of document they ask for (matched in doc_type)
     "10-k": "10-K", "annual": "annual", "10-q": "10-Q", "quarterly": "quarterly", "8-k": "8-K",
     "earnings": "earnings", "press": "press release", "proxy": "proxy",
@@ -59,9 +62,19 @@ def cues(question: str) -> Cues:
 
 
 def _organisation_match(chunk: Chunk, cue: Cues) -> float:
-    """Share of the organisation's distinctive words the question has ("Best Buy Co., Inc." → best, buy)."""
+    """Share of the organisation's distinctive words the question has ("Best Buy Co., Inc." → best, buy);
+    1 when the question names a distinctive word of the file's name (files are often named for
+    whose they are: "BLOCK_2020_10K.pdf" for a filing made under a former name)."""
     names = [w for w in _WORD.findall(chunk.organisation.lower()) if w not in _GENERIC]
-    return sum(w in cue.words for w in names) / len(names) if names else 0.0
+    share = sum(w in cue.words for w in names) / len(names) if names else 0.0
+    return 1.0 if share < 1.0 and _file_words(chunk.source_uri) & cue.words else share
+
+
+@lru_cache(maxsize=4096)
+def _file_words(uri: str) -> frozenset[str]:
+    """The words of a file's name that could name an organisation: 4+ letters, not a kind of document."""
+    stem = uri.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    return frozenset(w for w in re.split(r"[^a-z]+", stem) if len(w) >= 4) - _GENERIC - _FILE_KINDS
 
 
 def _years(chunk: Chunk) -> set[str]:

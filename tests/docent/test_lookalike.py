@@ -98,3 +98,14 @@ def test_ranking_uses_identity_fields_beyond_the_text(embedder, tmp_path):
     assert {(c.organisation, c.period) for c in top(question, False)} != {("Fabrikam Corporation", "FY2022")}
     spanning = top("How did Northwind's total revenues change from 2021 to 2023?", True, k=2)
     assert {(c.organisation, c.period) for c in spanning} == {(ORGS["northwind"], "FY2021"), (ORGS["northwind"], "FY2023")}
+
+
+def test_a_file_named_for_its_organisation_matches_a_question_that_uses_that_name():
+    from docent.lookalike import match
+
+    renamed = Chunk("c1", "d1", 0, "text", "h", "file:///filings/BLOCK_2020_10K.pdf", organisation="Square, Inc.")
+    other = Chunk("c2", "d2", 0, "text", "h", "file:///filings/PEPSICO_2020_10K.pdf", organisation="PepsiCo, Inc.")
+    question = cues("What was Block's revenue in FY2020?")
+    assert match(renamed, question) > match(other, question)
+    assert match(other, cues("PepsiCo's 2020 annual report revenue")) >= 1.0
+    assert match(renamed, cues("Square's 2020 revenue")) >= 1.0

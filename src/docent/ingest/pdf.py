@@ -18,17 +18,19 @@ import io
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from docent.ingest.pdf_pages import Line, Page, read_pages
-from docent.ingest.pdf_tables import FoundTable, detect, inside
+from docent.ingest.pdf_tables import FoundTable, detect, inside, to_html
 
 logger = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MARGIN = 0.06  # of a page's height, at its top and its bottom
 _DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"[\s—]+")
+_UNITS = re.compile(r"^\(|^\$?\s*in (?:millions|thousands|billions)\b", re.I)  # "(In millions)": no heading
 _PAGE_NUMBER = re.compile(r"[-–—(\s]*(?:page\s*)?#(?:\s*of\s*#)?[-–—)\s]*")
 
 
@@ -61,6 +63,8 @@ def _sheet(page: Page) -> _Sheet:
     placed: set[int] = set()
     for line in page.lines:
         home = next((i for i, t in enumerate(tables) if _in_table(line, t)), None)
+        if home is None and any(_in_caption(line, t) for t in tables):
+            continue  # the table's caption: it heads the table (and its section), not the prose too
         if home is None:
             items.append(line)
         elif home not in placed:
@@ -74,6 +78,14 @@ def _sheet(page: Page) -> _Sheet:
 
 def _in_table(line: Line, table: FoundTable) -> bool:
     return inside(table.bbox, line.x0, line.top, line.x1, line.bottom)
+
+
+def _in_caption(line: Line, table: FoundTable) -> bool:
+    """Whether a line just above a table is part of the caption the table finder gave it."""
+    caption = _SPACES.sub("", table.table.caption).lower()
+    text = _SPACES.sub("", line.text).lower()
+    near = table.bbox[1] - 8 * max(line.size, 1.0) <= line.top <= table.bbox[1] + 1
+    return bool(caption and text) and near and text in caption
 
 
 def _tables(page: Page) -> list[FoundTable]:
@@ -111,7 +123,7 @@ def _running(sheets: list[_Sheet]) -> set[str]:
 
 
 def _elements(sheet: _Sheet, running: set[str]) -> list[Any]:
-    from unstructured.documents.elements import ElementMetadata, Table
+    from unstructured.documents.elements import ElementMetadata, Table, Title
 
     out: list[Any] = []
     block: list[Line] = []
@@ -120,7 +132,11 @@ def _elements(sheet: _Sheet, running: set[str]) -> list[Any]:
         if isinstance(item, FoundTable):
             out += _paragraph(block, sheet.number)
             block = []
-            out.append(Table(item.text, metadata=ElementMetadata(text_as_html=item.html,
+            table = item.table
+            if table.caption:  # the caption heads the table's section, so every piece of it says it
+                out.append(Title(table.caption, metadata=ElementMetadata(page_number=sheet.number)))
+                table = replace(table, caption="")
+            out.append(Table(item.text, metadata=ElementMetadata(text_as_html=to_html(table),
                                                                  page_number=sheet.number)))
             continue
         if edges.get(i) in running or _in_margin(item, sheet.height):
@@ -146,7 +162,7 @@ def _paragraph(lines: list[Line], page: int) -> list[Any]:
     """One element from a paragraph's lines: a Title when it is short and bold, else what unstructured's classifier makes of its text."""
     if not lines:
         return []
-    from unstructured.documents.elements import Title
+    from unstructured.documents.elements import Text, Title
     from unstructured.partition.text import element_from_text
 
     text = ""
@@ -160,6 +176,9 @@ def _paragraph(lines: list[Line], page: int) -> list[Any]:
         return []
     heading = all(line.bold for line in lines) and len(lines) <= 2 and len(text.split()) <= 16 \
         and not text.endswith((".", ":", ";", ","))
-    el = Title(text) if heading else element_from_text(text)
+    if _UNITS.search(text):  # "(In millions, except per share data)": a note on units, never a heading
+        el = Text(text)
+    else:
+        el = Title(text) if heading else element_from_text(text)
     el.metadata.page_number = page
     return [el]

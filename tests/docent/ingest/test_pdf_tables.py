@@ -102,7 +102,9 @@ def test_borderless_financial_table_with_spanning_header() -> None:
     [el] = tables(doc)
     table = el.table
     assert el.category == "Table" and el.page == 2
-    assert table.caption == "Consolidated Statements of Operations"
+    # The caption heads the table's section (every piece of a split table repeats it) and is said once.
+    assert el.section[-1] == "Consolidated Statements of Operations" and table.caption == ""
+    assert [e.category for e in doc.elements if e.text == "Consolidated Statements of Operations"] == ["Title"]
     assert table.header == ("(In millions)", f"Three Months Ended{HEADER_JOIN}June 30, 2024",
                             f"Three Months Ended{HEADER_JOIN}June 30, 2023")
     assert table.rows == (
@@ -149,7 +151,7 @@ def test_ruled_table_of_text() -> None:
     items.append(text(72, 600, "Each office reports to the regional director."))
     doc = parse_bytes(make_pdf([items]), "offices.pdf")
     [el] = tables(doc)
-    assert el.table.caption == "Offices"
+    assert el.section[-1] == "Offices"
     assert el.table.header == ("Office", "Manager", "Opened")
     assert el.table.rows == tuple(grid[1:])
     assert "Each office reports" in prose_text(doc) and "Anna Schmidt" not in prose_text(doc)
@@ -169,7 +171,7 @@ def test_ragged_table_keeps_every_cell() -> None:
                 items.append(right(x, y, value))
     doc = parse_bytes(make_pdf([items]), "units.pdf")
     [el] = tables(doc)
-    assert el.table.caption == "Units sold by region"
+    assert el.section[-1] == "Units sold by region"
     assert el.table.header[:4] == ("", "2024", "2023", "2022")
     assert el.table.rows == (("Americas", "100", "90", "80", ""), ("Europe", "50", "45", "", ""),
                              ("Asia", "30", "", "20", ""), ("Other", "5", "4", "3", "1"))
@@ -192,3 +194,13 @@ def test_a_table_finder_failure_keeps_the_page_as_prose(monkeypatch: pytest.Monk
     doc = parse_bytes(make_pdf([financial_page()]), "q2.pdf")
     assert not tables(doc)
     assert "5,363" in prose_text(doc) and "Operating income rose" in prose_text(doc)
+
+
+def test_a_units_line_is_no_heading() -> None:
+    doc = parse_bytes(make_pdf([[text(72, 700, "Segment results", bold=True),
+                                 text(72, 680, "(In millions, except per share amounts)", bold=True),
+                                 text(72, 650, "Revenue grew in every segment this year.")]]), "units.pdf")
+    categories = {e.text: e.category for e in doc.elements}
+    assert categories["Segment results"] == "Title"
+    assert categories["(In millions, except per share amounts)"] != "Title"
+    assert doc.elements[-1].section == ("Segment results",)
