@@ -165,6 +165,7 @@ def main() -> None:
                     help="reuse Docent's index of the last run (for tuning retrieval; ingest speed is then not measured)")
     ap.add_argument("--reuse-peer", action="store_true",
                     help="reuse LlamaIndex's results of the last run (its speed is then not from this run)")
+    ap.add_argument("--dump", type=Path, help="write each question's hits, context and answer here (JSON lines)")
     ap.add_argument("-k", type=int, default=10)
     args = ap.parse_args()
 
@@ -187,6 +188,9 @@ def main() -> None:
     print(f"{len(questions)} questions over {len(list(pdfs.glob('*.pdf')))} PDFs, {pages} pages", file=sys.stderr)
 
     ours = docent_side(pdfs, questions, work / "docent", args.k, keep=args.keep_index)
+    if args.dump:
+        args.dump.write_text("".join(json.dumps({"question": q["question"], "answer": q["answer"], "doc_name": q["doc_name"],
+                                                 **ours["results"][q["financebench_id"]]}) + "\n" for q in questions))
     rows: dict[str, dict[str, float]] = {}
     for mode in MODES:
         rows[f"docent {mode}"] = scores(questions, ours["results"], mode)
