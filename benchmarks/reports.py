@@ -1,6 +1,7 @@
 """Answers from real reports: Docent against LlamaIndex's plain defaults on FinanceBench filings.
 
-    python benchmarks/reports.py --data ../shared/data/financebench-dev [--no-peer] [--limit-docs N]
+    python benchmarks/reports.py --data ../shared/data/financebench-dev [--no-peer] [--limit-docs N] [--dump F]
+    python benchmarks/reports.py --replay F    # answer F's questions again from its contexts
 
 Both sides index the same PDFs in the same run (Docent into a throwaway data directory, LlamaIndex
 in a virtual environment this script creates once under ``<data_dir>/bench/``: SimpleDirectoryReader,
@@ -119,6 +120,26 @@ async def _ask(chat, question: str) -> tuple[list[str], str]:
     return context, answer
 
 
+def replay(dump: Path, work: Path) -> dict[str, float]:
+    """Answer a dump's questions again from the contexts it recorded, with the local model as it is
+    now: tuning the answerer without retrieving again."""
+    from docent.generate.local import ExtractiveLLM
+    from docent.generate.prompts import Source, build_messages
+
+    ws = Workspace(load_settings(data_dir=work))
+    llm = ExtractiveLLM(lambda texts: ws.embedder.embed(texts)[0])
+    rows = [json.loads(line) for line in dump.read_text().splitlines() if line.strip()]
+    context, answers = [], []
+    for row in rows:
+        sources = [Source(i, "", "", "", text, 0.0) for i, text in enumerate(row["context"], 1)]
+        answer = llm.answer(build_messages(row["question"], sources))
+        figures = gold_figures(row["gold"])
+        context.append(figure_recall(figures, row["context"]))
+        answers.append(figure_recall(figures, [answer]))
+    ws.close()
+    return {"figure recall, context": mean(context), "figure recall, answer": mean(answers)}
+
+
 def peer_side(pdfs: Path, questions_file: Path, work: Path, k: int, reuse: bool = False) -> dict:
     sys.path.insert(0, str(HERE))
     from peer_venv import ensure_venv
@@ -166,10 +187,14 @@ def main() -> None:
     ap.add_argument("--reuse-peer", action="store_true",
                     help="reuse LlamaIndex's results of the last run (its speed is then not from this run)")
     ap.add_argument("--dump", type=Path, help="write each question's hits, context and answer here (JSON lines)")
+    ap.add_argument("--replay", type=Path, help="only answer a --dump's questions again from its contexts (local model)")
     ap.add_argument("-k", type=int, default=10)
     args = ap.parse_args()
 
     work = (args.work or load_settings().data_dir / "bench").resolve()
+    if args.replay:
+        print(table({"docent chat (replayed)": replay(args.replay, work / "docent")}))
+        return
     pdfs = args.data.resolve() / "pdfs"
     questions = [json.loads(line) for line in (args.data / "questions.jsonl").read_text().splitlines() if line.strip()]
     if args.limit_docs:
@@ -189,7 +214,7 @@ def main() -> None:
 
     ours = docent_side(pdfs, questions, work / "docent", args.k, keep=args.keep_index)
     if args.dump:
-        args.dump.write_text("".join(json.dumps({"question": q["question"], "answer": q["answer"], "doc_name": q["doc_name"],
+        args.dump.write_text("".join(json.dumps({"question": q["question"], "gold": q["answer"], "doc_name": q["doc_name"],
                                                  **ours["results"][q["financebench_id"]]}) + "\n" for q in questions))
     rows: dict[str, dict[str, float]] = {}
     for mode in MODES:

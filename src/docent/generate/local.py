@@ -21,7 +21,7 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from docent.generate.prompts import parse_prompt
-from docent.ingest.identity import HEADER_PREFIX, describe
+from docent.ingest.identity import HEADER_PREFIX, describe, identity_line
 from docent.generate.providers import fill_response, final_chunk, prompt_tokens, register_provider, text_chunk, words
 
 NO_ANSWER = "I don't know: the retrieved documents do not answer this question."
@@ -42,6 +42,7 @@ _ABBREVIATIONS = frozenset("e.g i.e etc inc ltd co corp jr mr mrs ms dr st vs no
 _MARKUP = re.compile(r"^\s*(?:#{1,6}\s+|[-*•+]\s+|\d{1,2}[.)]\s+(?=\D))")
 _TERMINAL = re.compile(r"[.!?;:][\"'”’)\]]*$")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
+_PREFIXED_YEAR = re.compile(r"[a-z]{1,2}((?:19|20)\d\d)")  # "fy2018", "q2024"
 _STOPWORDS = frozenset("""a an and are as at be been but by can could did do does for from get gets got had has have
     how i if in into is it its me my of on or our per should so than that the their them then there these they this
     to up us was we were what when where which who whom whose why will with would you your about after before any
@@ -56,6 +57,7 @@ class Sentence:
     position: int
     text: str
     heading: str  # the heading line above it in the same source: context for the score
+    document: frozenset[str] = frozenset()  # content words of its source's identity line (which document)
 
 
 def split_prose(line: str) -> list[str]:
@@ -109,27 +111,39 @@ def _unwrap(lines: list[str]) -> list[str]:
     return out
 
 
+def _is_row(line: str) -> bool:
+    return " | " in line or line.endswith(" |")
+
+
+def _cells(line: str) -> list[str]:
+    """A table line's cells. The chunker joins cells with " | ", so a row label left blank (the
+    header row above the labels) starts the line with "|"; a markdown row is framed by pipes."""
+    framed = line.startswith("|") and line.endswith("|") and len(line) > 1
+    return [c.strip() for c in (line[1:-1] if framed else line).split("|")]
+
+
 def split_source(text: str) -> list[tuple[str, str]]:
     """The quotable sentences of a source as ``(sentence, heading above it)``.
 
     Lines are the chunker's elements: headings become context, table rows (``a | b``) are paired
-    with their header row, list and heading markup is dropped, prose is cut at sentence ends.
+    with their header row, list and heading markup is dropped, prose is cut at sentence ends. An
+    unpunctuated line right above a table is its caption: a heading, however long.
     """
     out: list[tuple[str, str]] = []
     heading, table = "", []
-    for raw in [*_unwrap(text.splitlines()), ""]:
-        line = _MARKUP.sub("", raw).strip()
+    lines = [_MARKUP.sub("", raw).strip() for raw in _unwrap(text.splitlines())]
+    for line, after in zip([*lines, ""], [*lines[1:], "", ""]):
         if line.startswith(HEADER_PREFIX):  # which document: the source's title says it, not a claim
             continue
-        if " | " in line or line.endswith(" |"):
-            table.append([c.strip() for c in line.strip("|").split("|")])
+        if _is_row(line):
+            table.append(_cells(line))
             continue
         if table:
             out.extend((row, heading) for row in _rows(table) if row)
             table = []
         if not any(ch.isalnum() for ch in line):
             continue
-        if _is_heading(line):
+        if _is_heading(line) or _is_row(after) and not _TERMINAL.search(line):
             heading = line
             continue
         out.extend((p, heading) for p in split_prose(line) if not p.endswith("?"))
@@ -137,12 +151,15 @@ def split_source(text: str) -> list[tuple[str, str]]:
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased words minus stopwords, plural "s" dropped: what lexical overlap compares."""
+    """Lower-cased words minus stopwords, plural "s" dropped, a prefixed year ("FY2018") as the year:
+    what lexical overlap compares."""
     out = set()
     for w in _WORD.findall(text.lower().replace("’", "'")):
         w = w.removesuffix("'s")
         if w in _STOPWORDS:
             continue
+        if year := _PREFIXED_YEAR.fullmatch(w):
+            w = year.group(1)
         if len(w) > 4 and w.endswith("ies"):
             w = w[:-3] + "y"
         elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
@@ -151,12 +168,25 @@ def content_words(text: str) -> set[str]:
     return out
 
 
-def _overlap(question: set[str], sentence: Sentence) -> float:
-    """Share of the question's content words the sentence has; one found only in its heading counts half."""
-    if not question:
+def question_weights(question: str) -> dict[str, float]:
+    """The question's content words and their weights: 1 in a sentence that asks ("…?"), 0.5 in the
+    others, which instruct or set the scene ("Answer in USD millions.", "Use the cash flow statement.")."""
+    parts = split_prose(" ".join(question.split()))
+    asking = [p for p in parts if p.endswith("?")] or parts
+    weights = {w: 0.5 for p in parts if p not in asking for w in content_words(p)}
+    weights.update({w: 1.0 for p in asking for w in content_words(p)})
+    return weights
+
+
+def _overlap(question: dict[str, float], sentence: Sentence) -> float:
+    """Weighted share of the question's content words the sentence has; one found only in its heading or
+    in its document's identity (the organisation, the year) counts half."""
+    total = sum(question.values())
+    if not total:
         return 0.0
-    own = question & content_words(sentence.text)
-    return (len(own) + 0.5 * len(question & content_words(sentence.heading) - own)) / len(question)
+    own = question.keys() & content_words(sentence.text)
+    around = (question.keys() & (content_words(sentence.heading) | sentence.document)) - own
+    return (sum(question[w] for w in own) + 0.5 * sum(question[w] for w in around)) / total
 
 
 def _cited(sentence: Sentence) -> str:
@@ -184,7 +214,7 @@ class ExtractiveLLM(CustomLLM):
     def scores(self, question: str, sentences: list[Sentence]) -> np.ndarray:
         """Relevance of each sentence: 0.7 cosine + 0.3 overlap, or the overlap alone. The sentence is
         embedded under its heading ("Hotels: United States: $250 per night; …"), which names its topic."""
-        q = content_words(question)
+        q = question_weights(question)
         lexical = np.array([_overlap(q, s) for s in sentences], dtype=np.float32)
         if self.embed is None or not sentences:
             return lexical
@@ -199,8 +229,8 @@ class ExtractiveLLM(CustomLLM):
 
     def pick(self, question: str, sources: list[tuple[int, str]]) -> list[Sentence]:
         """The chosen sentences: above the threshold and near the best, no repeats, at most ``max_sentences``."""
-        sentences = [Sentence(n, i, text, heading) for n, body in sources
-                     for i, (text, heading) in enumerate(split_source(body))]
+        sentences = [Sentence(n, i, text, heading, frozenset(content_words(identity_line(body))))
+                     for n, body in sources for i, (text, heading) in enumerate(split_source(body))]
         if not question.strip() or not sentences:
             return []
         scores = self.scores(question, sentences)

@@ -104,11 +104,14 @@ def identify(elements: Sequence[Element], source_uri: str) -> DocumentIdentity:
 def describe(text: str) -> str:
     """Which document a chunk's text is from, as a person reads it: its identity line without the
     prefix and the file name ("3M Company, Form 10-K annual report, FY2018"); "" when it has none."""
-    first = text.split("\n", 1)[0]
-    if not first.startswith(HEADER_PREFIX):
-        return ""
-    named = first.removeprefix(HEADER_PREFIX)
+    named = identity_line(text).removeprefix(HEADER_PREFIX)
     return named.rsplit(" (", 1)[0] if named.endswith(")") and " (" in named else ""
+
+
+def identity_line(text: str) -> str:
+    """A chunk's identity line ("Document: …"), or "" when it has none."""
+    first = text.split("\n", 1)[0]
+    return first if first.startswith(HEADER_PREFIX) else ""
 
 
 def strip_header(text: str) -> str:

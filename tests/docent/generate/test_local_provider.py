@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from docent.embed import model_path
-from docent.generate.local import NO_ANSWER, ExtractiveLLM, register_local_provider, split_source
+from docent.generate.local import NO_ANSWER, ExtractiveLLM, question_weights, register_local_provider, split_source
 from docent.generate.prompts import Source, build_messages
 from docent.generate.providers import register_provider
 from docent.ingest.chunk import chunk_elements, doc_id_for, token_counter
@@ -181,3 +181,34 @@ def test_rows_from_several_documents_answer_one_line_per_document():
         "- Contoso Ltd., Form 10-Q quarterly report, Q1 2024: Total revenues: 11,002 (Three Months Ended › Q1 2024) [1].",
         "- Contoso Ltd., Form 10-Q quarterly report, Q2 2024: Total revenues: 12,345 (Three Months Ended › Q2 2024) [2].",
     ], answer
+
+
+def test_a_table_caption_is_context_and_a_blank_row_label_keeps_the_columns_in_place():
+    text = ("Document: Contoso Ltd., Form 10-K annual report, FY2023 (contoso-2023.pdf)\n"
+            "CONTOSO LTD. — CONSOLIDATED BALANCE SHEETS — (in millions)\n"
+            "| June 30, 2023 | June 30, 2022\nTotal assets | $59,268 | $55,556")
+    assert split_source(text) == [
+        ("Total assets: $59,268 (June 30, 2023), $55,556 (June 30, 2022)",
+         "CONTOSO LTD. — CONSOLIDATED BALANCE SHEETS — (in millions)")]
+    assert split_source("| Metric | Q3 |\n| Revenue | 48 |") == [("Revenue: 48 (Q3)", "")]  # markdown framing
+
+
+def test_instructions_weigh_half_and_a_prefixed_year_is_the_year():
+    weights = question_weights("What were FY2023 total assets for Contoso? Answer in USD millions.")
+    assert weights == {"2023": 1.0, "total": 1.0, "asset": 1.0, "contoso": 1.0, "answer": 0.5, "usd": 0.5, "million": 0.5}
+    assert question_weights("Total assets in 2023") == {"total": 1.0, "asset": 1.0, "2023": 1.0}
+
+
+@pytest.mark.slow
+def test_a_table_row_answers_a_question_that_names_its_document_and_carries_instructions(embed):
+    body = ("Document: Contoso Ltd., Form 10-K annual report, FY2023 (contoso-2023.pdf)\n"
+            "CONTOSO LTD. — CONSOLIDATED BALANCE SHEETS — (in millions)\n| June 30, 2023 | June 30, 2022\n"
+            "Total current assets | 29,505 | 28,120\nGoodwill | 1,200 | 1,100\nTotal assets | $59,268 | $55,556")
+    sources = [Source(1, "c1", "d1", "file:///contoso-2023.pdf", body, 0.9)]
+    question = ("Using only the information within the balance sheet, what were Contoso's FY2023 total assets? "
+                "Answer in USD millions.")
+    register_local_provider(embed)
+    answer, _ = asyncio.run(ask(question, sources))
+    assert "Total assets: $59,268 (June 30, 2023), $55,556 (June 30, 2022) [1]." in answer, answer
+    assert "CONSOLIDATED" not in answer, answer  # the caption is context, not a claim
+    assert asyncio.run(ask("What is Contoso's dress code? Answer briefly.", sources))[0] == NO_ANSWER
