@@ -2,8 +2,8 @@
 
 import pytest
 
-from docent.lookalike import cues, diversify
 from docent.index.base import Chunk, SearchHit
+from docent.lookalike import cues, diversify
 from docent.workspace import Workspace
 
 ORGS = {"northwind": "Northwind Traders, Inc.", "contoso": "Contoso Ltd.", "fabrikam": "Fabrikam Corporation"}

@@ -21,8 +21,8 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from docent.generate.prompts import parse_prompt
-from docent.ingest.identity import HEADER_PREFIX, describe, identity_line
 from docent.generate.providers import fill_response, final_chunk, prompt_tokens, register_provider, text_chunk, words
+from docent.ingest.identity import HEADER_PREFIX, describe, identity_line
 
 NO_ANSWER = "I don't know: the retrieved documents do not answer this question."
 EMBED_WEIGHT = 0.7  # of the cosine; the rest is the lexical overlap

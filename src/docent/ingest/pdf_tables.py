@@ -403,8 +403,7 @@ def _ruled(chars: list[Char], edges: list[dict[str, Any]], width: float, height:
     """Tables drawn as grids: pdfplumber's "lines" method (edges merged and snapped,
     intersections, cells, cells grouped into tables) on the page's rules. A grid needs two rows
     with two filled cells; the first row is the header."""
-    from pdfplumber.table import (cells_to_tables, edges_to_intersections,
-                                  intersections_to_cells, merge_edges)
+    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
     merged = [e for e in merge_edges(edges, 3, 3, 3, 3)
               if (e["height"] if e["orientation"] == "v" else e["width"]) >= 3]
