@@ -106,6 +106,15 @@ def rank(hits: Sequence[SearchHit], cue: Cues) -> list[SearchHit]:
     return sorted(hits, key=lambda h: (-round(match(h.chunk, cue), 3), -h.score, h.chunk.chunk_id))
 
 
+def spanned(hits: Sequence[SearchHit], cue: Cues) -> list[SearchHit]:
+    """The hits of the documents a question spanning periods is about: of one of its periods and,
+    when it names an organisation found among the hits, of that organisation (another company's
+    report of the same year is no evidence)."""
+    named = any(_organisation_match(h.chunk, cue) >= 0.5 for h in hits)
+    return [h for h in hits if cue.years & _years(h.chunk)
+            and (not named or _organisation_match(h.chunk, cue) >= 0.5)]
+
+
 def diversify(hits: Sequence[SearchHit], k: int) -> list[SearchHit]:
     """The top ``k`` taken in turns from each document, in the order of their best hits."""
     per_doc: dict[str, list[SearchHit]] = {}

@@ -80,8 +80,7 @@ class Retriever:
             hits = zscore_fusion(dense, bm25, alpha, len(pool))
         ranked = lookalike.rank(hits, cue)
         if cue.spans_documents:
-            fitting = [h for h in ranked if lookalike.match(h.chunk, cue) >= lookalike.PERIOD_WEIGHT]
-            spread = lookalike.diversify(fitting, k)
+            spread = lookalike.diversify(lookalike.spanned(ranked, cue), k)
             taken = {h.chunk.chunk_id for h in spread}
             return (spread + [h for h in ranked if h.chunk.chunk_id not in taken])[:k]
         return ranked[:k]

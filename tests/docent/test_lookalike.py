@@ -53,6 +53,8 @@ def test_a_question_spanning_years_brings_evidence_from_each(ws):
     hits = ws.retriever.search("How did Contoso's total revenues change from fiscal 2021 to fiscal 2023?", k=4)
     periods = {h.chunk.period[:6] for h in hits if h.chunk.organisation == "Contoso Ltd."}
     assert periods >= {"FY2021", "FY2023"}, [(h.chunk.organisation, h.chunk.period) for h in hits]
+    # another organisation's reports of those years are no evidence
+    assert {h.chunk.organisation for h in hits} == {"Contoso Ltd."}, [(h.chunk.organisation, h.chunk.period) for h in hits]
 
 
 def test_identity_fields_are_filters(ws):
