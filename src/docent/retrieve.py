@@ -18,6 +18,7 @@ from docent.index.fusion import zscore_fusion
 from docent.settings import RetrievalSettings
 
 Mode = Literal["dense", "bm25", "hybrid"]
+PAGE_SLACK = 4  # dense and BM25 fetch k × this when a page cap may drop hits
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
 
 
@@ -48,16 +49,41 @@ class Retriever:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         if not query.strip():
             raise ValueError("the query is empty")
+        wide = k * PAGE_SLACK if self.settings.per_page else k  # room for the hits a page cap drops
         if mode == "bm25":
-            return self.index.search_bm25(query, k, filters)
+            return self._capped(self.index.search_bm25(query, wide, filters), k)
         if vector is None:
             vector = self.embedder.embed_query(query)
         if mode == "dense":
-            return self.index.search_dense(vector, k, filters)
+            return self._capped(self.index.search_dense(vector, wide, filters), k)
         weight = self.settings.alpha if alpha is None else alpha
         if not self.settings.lookalikes:
-            return self.index.search_hybrid(query, vector, k, weight, filters, candidates=self.settings.candidates)
+            candidates = max(wide, self.settings.candidates)
+            return self._capped(self.index.search_hybrid(query, vector, wide, weight, filters, candidates=candidates), k)
         return self._focused(query, vector, k, weight, filters)
+
+    def _capped(self, hits: list[SearchHit], k: int) -> list[SearchHit]:
+        """The first ``k`` hits, at most ``retrieval.per_page`` from one page of one document.
+
+        Small chunks of one page (the pieces of one table, a dense note) would otherwise fill the
+        top ``k`` with one piece of evidence; the reader widens each hit to its neighbours anyway.
+        Chunks without a page (text, HTML, e-mail) are never capped.
+        """
+        cap = self.settings.per_page
+        if not cap:
+            return hits[:k]
+        taken: dict[tuple[str, int], int] = {}
+        out = []
+        for h in hits:
+            if h.chunk.page is not None:
+                key = (h.chunk.doc_id, h.chunk.page)
+                if taken.get(key, 0) >= cap:
+                    continue
+                taken[key] = taken.get(key, 0) + 1
+            out.append(h)
+            if len(out) == k:
+                break
+        return out
 
     def _focused(self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None) -> list[SearchHit]:
         """Hybrid search where the documents a question names come first (:mod:`docent.lookalike`).
@@ -78,7 +104,7 @@ class Retriever:
             dense = [SearchHit(h.chunk, h.dense_score) for h in pool if h.dense_score is not None]
             bm25 = [SearchHit(h.chunk, h.bm25_score) for h in pool if h.bm25_score is not None]
             hits = zscore_fusion(dense, bm25, alpha, len(pool))
-        ranked = lookalike.rank(hits, cue)
+        ranked = self._capped(lookalike.rank(hits, cue), len(hits))
         if cue.spans_documents:
             spread = lookalike.diversify(lookalike.spanned(ranked, cue), k)
             taken = {h.chunk.chunk_id for h in spread}

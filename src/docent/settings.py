@@ -81,6 +81,8 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(100, ge=1, description="chunks fetched per side before fusion")
     lookalikes: bool = Field(
         True, description="hybrid search ranks the documents a question names (organisation, period, kind) first")
+    per_page: int = Field(1, ge=0, description="hits kept from one page of one document (the reader gets its "
+                          "neighbours as context anyway); 0: no cap")
 
 
 class StateSettings(BaseModel):
