@@ -84,7 +84,7 @@ def docent_side(pdfs: Path, questions: list[dict], work: Path, k: int, keep: boo
     mode and answer through the chat path."""
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
-    settings = load_settings(data_dir=work)
+    settings = load_settings(data_dir=work, cache={"answers": False})  # answers from the model, never the cache
     ws = Workspace(settings)
     began = time.perf_counter()
     report = ws.ingest(str(pdfs))
@@ -226,7 +226,8 @@ def main() -> None:
         "figure recall, answer": mean([figure_recall(f, [ours["results"][q["financebench_id"]]["answer"]])
                                        for q, f in zip(questions, figures)]),
     }
-    speed = {"docent": {"pages/s": pages / ours["ingest_seconds"], "peak RSS MiB": ours["peak_rss_mb"]}}
+    speed = {} if args.keep_index else {"docent": {"pages/s": pages / ours["ingest_seconds"],
+                                                   "peak RSS MiB": ours["peak_rss_mb"]}}
     if not args.no_peer:
         peer = peer_side(pdfs, questions_file, work, args.k, reuse=args.reuse_peer)
         for mode in ("vector", "bm25", "fusion"):
@@ -234,9 +235,10 @@ def main() -> None:
         speed["llamaindex"] = {"pages/s": pages / peer["ingest_seconds"], "peak RSS MiB": peer["peak_rss_mb"]}
         base, best = rows["llamaindex fusion"], rows["docent hybrid"]
         rows["ratio hybrid / fusion"] = {m: best[m] / base[m] if base[m] else float("inf") for m in base}
-        speed["ratio"] = {"pages/s": speed["docent"]["pages/s"] / speed["llamaindex"]["pages/s"]}
+        if "docent" in speed:
+            speed["ratio"] = {"pages/s": speed["docent"]["pages/s"] / speed["llamaindex"]["pages/s"]}
     print(table(rows))
-    print(table(speed))
+    print(table(speed) if "docent" in speed else "ingest speed: not measured (--keep-index)")
 
 
 if __name__ == "__main__":
