@@ -216,7 +216,7 @@ class Settings(BaseSettings):
     def index_fingerprint(self) -> str:
         """What makes stored chunks comparable: parser, chunker, embedding model, schema version."""
         parts = {
-            "schema": 2,  # 2: PDF tables, table chunking, the document identity line and metadata
+            "schema": 3,  # 2: PDF tables, table chunking, the identity line and metadata; 3: tables embedded by labels
             "strategy": self.parsing.strategy,
             "chunking": self.chunking.model_dump(),
             "model": f"{self.embedding.model}:{self.embedding.backend}",

@@ -23,6 +23,7 @@ from docent.evaluate.metrics import Qrels, Run, evaluate_run
 from docent.index.base import VectorIndex
 from docent.ingest.chunk import chunk_elements, token_counter
 from docent.ingest.parse import Element
+from docent.ingest.table import labels_only
 from docent.settings import Settings
 
 BATCH_DOCS = 256
@@ -118,7 +119,7 @@ def build_index(
                 [e for e in elements if e.text.strip()], doc_id=doc.doc_id, source_uri=f"beir:{doc.doc_id}",
                 counter=counter, max_tokens=c.max_tokens, overlap_tokens=c.overlap_tokens,
             )
-        vectors, _ = embedder.embed([ch.text for ch in chunks])
+        vectors, _ = embedder.embed([labels_only(ch.text) for ch in chunks])
         index.upsert(chunks, vectors)
         total += len(chunks)
         if on_progress:

@@ -26,6 +26,7 @@ from docent.ingest.manifest import DocumentRecord, Manifest
 from docent.ingest.parser_pool import parse_files
 from docent.ingest.plan import Plan, plan_sync
 from docent.ingest.sources import SourceFile, list_files, read_bytes
+from docent.ingest.table import labels_only
 from docent.ingest.worker import WorkResult
 from docent.settings import Settings
 
@@ -150,7 +151,7 @@ class Ingestor:
 
     def embed(self, batch: list[Prepared], report: IngestReport, on_progress: Callable[[int], None] | None = None) -> np.ndarray:
         """One vector per chunk of ``batch``, in order (cached texts are not encoded again)."""
-        texts = [c.text for p in batch for c in p.chunks]
+        texts = [labels_only(c.text) for p in batch for c in p.chunks]  # tables embedded by their labels
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         vectors, computed = self.embedder.embed(texts, on_progress=on_progress)

@@ -2,18 +2,21 @@
 
 Parsers (PDF, HTML, DOCX, PPTX, XLSX) produce a :class:`Table`; the chunker splits it by rows and
 repeats the caption and the header in every piece, so a figure never travels without its row
-label and column headers. :func:`render` is the one text form, used for embedding, BM25, the
-prompt and citations alike: the caption on the first line, the header row, then one line per row,
-cells joined by ``" | "`` (what the local model reads back as "column: value" pairs).
+label and column headers. :func:`render` is the one text form, used for BM25, the prompt and
+citations alike: the caption on the first line, the header row, then one line per row, cells
+joined by ``" | "`` (what the local model reads back as "column: value" pairs). The embedding
+reads the same lines without their figures (:func:`labels_only`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 SEPARATOR = " | "
 HEADER_JOIN = " › "  # multi-row headers: "Three Months Ended › June 30, 2024"
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,20 @@ def from_html(html: str, caption: str = "") -> Table | None:
     if not head and len(rows) > 1:  # unstructured writes every cell as <td>: the first row is the header
         head, rows = [rows[0]], rows[1:]
     return make_table(caption, merge_header_rows(head), rows)
+
+
+def labels_only(text: str) -> str:
+    """``text`` with its table lines reduced to their labels: cells without a letter (figures,
+    dashes) are left out, years kept. What a chunk is embedded as: a sentence embedding of a
+    column of figures says nothing, and the figures drown the labels a question is worded in
+    ("Merchandise inventories", "February 2, 2019"). BM25 and the reader keep the figures."""
+    out = []
+    for line in text.split("\n"):
+        if SEPARATOR.strip() not in line:
+            out.append(line)
+            continue
+        cells = [c.strip() for c in line.split(SEPARATOR.strip())]
+        kept = [c for c in cells if any(ch.isalpha() for ch in c) or _YEAR.fullmatch(c)]
+        if kept:
+            out.append(SEPARATOR.join(kept))
+    return "\n".join(out)

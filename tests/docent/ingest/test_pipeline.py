@@ -118,3 +118,26 @@ def test_slow_file_times_out_and_the_run_goes_on(ws, corpus):
     report = ws.ingest(str(corpus))
     assert "longer than 1 s" in report.quarantined[big.as_uri()]
     assert (corpus / "leave.md").as_uri() in report.new
+
+
+def test_a_table_is_embedded_by_its_labels_and_searched_by_its_figures(ws, corpus):
+    from docent.ingest.table import labels_only
+
+    ws.ingest(str(corpus))
+    csv_id = doc_id_for((corpus / "sub" / "offices ünï 100%.csv").as_uri())
+    [table] = ws.index.fetch({"doc_id": csv_id}, 10)
+    assert "Lisbon | 40" in table.text and "40" not in labels_only(table.text).split("\n", 1)[1]
+    labels, full = ws.embedder.encode([labels_only(table.text), table.text])
+    [stored] = ws.index.search_dense(labels, 1, {"doc_id": csv_id})
+    assert stored.dense_score > 0.999  # the vector stored is the labels' embedding
+    assert float(full @ labels) < 0.999  # and the figures would have changed it
+    assert ws.retriever.search("40", k=1, mode="bm25")[0].chunk.doc_id == csv_id  # BM25 keeps the figures
+
+
+def test_labels_only_keeps_labels_and_years_and_leaves_prose_alone():
+    from docent.ingest.table import labels_only
+
+    text = ("Document: Contoso Ltd., FY2023 (c.pdf)\nBALANCE SHEETS — (In millions)\n| June 30, 2023 | 2022\n"
+            "Total assets | $59,268 | (1,556)\nOther |  — | 12.5%\nRevenue grew 12% in 2023.")
+    assert labels_only(text) == ("Document: Contoso Ltd., FY2023 (c.pdf)\nBALANCE SHEETS — (In millions)\n"
+                                 "June 30, 2023 | 2022\nTotal assets\nOther\nRevenue grew 12% in 2023.")
