@@ -64,10 +64,34 @@ def cues(question: str) -> Cues:
 def _organisation_match(chunk: Chunk, cue: Cues) -> float:
     """Share of the organisation's distinctive words the question has ("Best Buy Co., Inc." → best, buy);
     1 when the question names a distinctive word of the file's name (files are often named for
-    whose they are: "BLOCK_2020_10K.pdf" for a filing made under a former name)."""
+    whose they are: "BLOCK_2020_10K.pdf" for a filing made under a former name) or abbreviates the
+    organisation ("Amex", "J&J")."""
     names = [w for w in _WORD.findall(chunk.organisation.lower()) if w not in _GENERIC]
     share = sum(w in cue.words for w in names) / len(names) if names else 0.0
-    return 1.0 if share < 1.0 and _file_words(chunk.source_uri) & cue.words else share
+    if share < 1.0 and (_file_words(chunk.source_uri) & cue.words or _abbreviated(chunk.organisation, cue.words)):
+        return 1.0
+    return share
+
+
+def _abbreviated(organisation: str, words: frozenset[str]) -> bool:
+    """Whether a word of the question is made of the starts of each of the organisation's words, in
+    order ("amex": American Express; "jnj", "j&j": Johnson & Johnson, "&" read as "n")."""
+    parts = _abbreviation_parts(organisation)
+    return len(parts) >= 2 and any(len(w) >= 3 and _starts(w.replace("&", "n"), parts) for w in words)
+
+
+@lru_cache(maxsize=1024)
+def _abbreviation_parts(organisation: str) -> tuple[str, ...]:
+    text = re.sub(r"\s*&\s*|\band\b", " n ", organisation.lower())
+    return tuple(w for w in _WORD.findall(text) if w not in _GENERIC)
+
+
+def _starts(word: str, parts: tuple[str, ...]) -> bool:
+    """``word`` is a non-empty start of each of ``parts`` in turn, and nothing more."""
+    if not parts:
+        return not word
+    first = parts[0]
+    return any(word[:i] == first[:i] and _starts(word[i:], parts[1:]) for i in range(1, min(len(first), len(word)) + 1))
 
 
 @lru_cache(maxsize=4096)

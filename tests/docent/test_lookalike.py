@@ -111,3 +111,15 @@ def test_a_file_named_for_its_organisation_matches_a_question_that_uses_that_nam
     assert match(renamed, question) > match(other, question)
     assert match(other, cues("PepsiCo's 2020 annual report revenue")) >= 1.0
     assert match(renamed, cues("Square's 2020 revenue")) >= 1.0
+
+
+def test_a_question_may_abbreviate_the_organisation():
+    from docent.lookalike import match
+
+    amex = Chunk("c1", "d1", 0, "text", "h", "file:///filings/report-2022.pdf", organisation="American Express Company")
+    jnj = Chunk("c2", "d2", 0, "text", "h", "file:///filings/annual-2022.pdf", organisation="Johnson & Johnson")
+    assert match(amex, cues("Does AMEX have an improving operating margin?")) >= 1.0
+    assert match(jnj, cues("What drove gross margin change for JnJ?")) >= 1.0
+    assert match(jnj, cues("How did J&J's sales grow?")) >= 1.0
+    assert match(amex, cues("What drove gross margin change for JnJ?")) == 0.0
+    assert match(amex, cues("Sales in America and exports")) < 1.0  # "america" is not the start of both words
