@@ -28,6 +28,12 @@ PERIOD_WEIGHT = 0.5
 KIND_WEIGHT = 0.25
 _WORD = re.compile(r"[a-z0-9]+(?:[.&'][a-z0-9]+)*")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_RECENT = re.compile(r"\b(?:most recent|latest|newest|last|current)\s+(?:(?:fiscal|financial|calendar)\s+)?"
+                     r"(?:quarter|year|annual|quarterly|report|filing|period|10-k|10-q)")
+_MONTHS = {m: i for i, m in enumerate("january february march april may june july august september october "
+                                      "november december".split(), 1)}
+_DATED = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\s*,\s*((?:19|20)\d\d)", re.I)
+_QUARTER = re.compile(r"\bQ([1-4])\s*((?:19|20)\d\d)", re.I)
 _SHORT_YEAR = re.compile(r"\b(?:fy|q[1-4]\s?)'?(\d\d)\b", re.I)  # "FY18", "Q3 '23"
 _GENERIC = frozenset("the a an and of & inc incorporated corporation corp company co ltd limited plc llc lp n.v "
                      "s.a ag se group holdings international".split())
@@ -46,6 +52,7 @@ class Cues:
     words: frozenset[str]
     years: frozenset[str]
     kinds: frozenset[str]
+    recent: bool = False  # "the most recent quarter", "the latest annual report": the newest period wanted
 
     @property
     def spans_documents(self) -> bool:
@@ -58,7 +65,7 @@ def cues(question: str) -> Cues:
     years = set(_YEAR.findall(text)) | {f"20{y}" for y in _SHORT_YEAR.findall(text)}
     words = frozenset(w.removesuffix("'s") for w in _WORD.findall(text.replace("’", "'")))
     kinds = frozenset(kind for word, kind in _KINDS.items() if word in words or word in text)
-    return Cues(words, frozenset(years), kinds)
+    return Cues(words, frozenset(years), kinds, bool(_RECENT.search(text)) and not years)
 
 
 def _organisation_match(chunk: Chunk, cue: Cues) -> float:
@@ -126,8 +133,43 @@ def matching_documents(hits: Sequence[SearchHit], cue: Cues, limit: int = 8) -> 
 
 
 def rank(hits: Sequence[SearchHit], cue: Cues) -> list[SearchHit]:
-    """``hits`` ordered by how well their document matches the question, then by score."""
-    return sorted(hits, key=lambda h: (-round(match(h.chunk, cue), 3), -h.score, h.chunk.chunk_id))
+    """``hits`` ordered by how well their document matches the question, then by score. A question
+    asking for the most recent period counts the newest of the matching documents as its period."""
+    newest = _newest(hits, cue) if cue.recent else None
+
+    def fit(h: SearchHit) -> float:
+        return match(h.chunk, cue) + (PERIOD_WEIGHT if newest and _period_end(h.chunk) == newest else 0.0)
+
+    return sorted(hits, key=lambda h: (-round(fit(h), 3), -h.score, h.chunk.chunk_id))
+
+
+def _newest(hits: Sequence[SearchHit], cue: Cues) -> tuple[int, int, int] | None:
+    """The latest period end among the documents the question is about: the organisation it names
+    (if it names one among the hits) and the kind it asks for (if any)."""
+    pool = [h.chunk for h in hits]
+    if any(_organisation_match(c, cue) >= 0.5 for c in pool):
+        pool = [c for c in pool if _organisation_match(c, cue) >= 0.5]
+    if cue.kinds:
+        pool = [c for c in pool if any(kind.lower() in c.doc_type.lower() for kind in cue.kinds)] or pool
+    return max((_period_end(c) for c in pool), default=None)
+
+
+@lru_cache(maxsize=4096)
+def _period_key(period: str, uri: str) -> tuple[int, int, int]:
+    """When a period ends, as (year, month, day): its latest date, else its quarter, else its year
+    (from the period, then the file name); (0, 0, 0) when nothing says."""
+    dated = [(int(y), _MONTHS[m.lower()], int(d)) for m, d, y in _DATED.findall(period)]
+    if dated:
+        return max(dated)
+    quarters = [(int(y), 3 * int(q), 31) for q, y in _QUARTER.findall(period)]
+    if quarters:
+        return max(quarters)
+    years = _YEAR.findall(period) or _YEAR.findall(uri.rsplit("/", 1)[-1])
+    return (max(int(y) for y in years), 12, 31) if years else (0, 0, 0)
+
+
+def _period_end(chunk: Chunk) -> tuple[int, int, int]:
+    return _period_key(chunk.period, chunk.source_uri)
 
 
 def spanned(hits: Sequence[SearchHit], cue: Cues) -> list[SearchHit]:

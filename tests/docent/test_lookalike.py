@@ -57,6 +57,15 @@ def test_a_question_spanning_years_brings_evidence_from_each(ws):
     assert {h.chunk.organisation for h in hits} == {"Contoso Ltd."}, [(h.chunk.organisation, h.chunk.period) for h in hits]
 
 
+def test_a_question_asking_for_the_most_recent_period_gets_the_newest_report_first(ws):
+    for org in ORGS:
+        short = ORGS[org].split()[0]
+        hits = ws.retriever.search(f"What were {short}'s total revenues in the most recent fiscal year?", k=3)
+        top = hits[0].chunk
+        assert top.organisation == ORGS[org] and "2023" in top.period, (org, [(h.chunk.organisation, h.chunk.period) for h in hits])
+    assert cues("revenue in the latest annual report").recent and not cues("revenue in the latest 2022 report").recent
+
+
 def test_identity_fields_are_filters(ws):
     hits = ws.retriever.search("total revenues", k=20, filters={"organisation": "Fabrikam Corporation"})
     assert hits and {h.chunk.organisation for h in hits} == {"Fabrikam Corporation"}
