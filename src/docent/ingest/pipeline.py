@@ -87,7 +87,7 @@ class Ingestor:
 
     def plan(self, root: str, storage_options: dict | None = None, **options) -> Plan:
         """List ``root`` and compare with the manifest (``retry_quarantined``, ``allow_mass_delete``)."""
-        files = list(list_files(root, storage_options))
+        files = list(list_files(root, storage_options, self.settings.sync.symlinks))
         return plan_sync(root, files, self.known, self.settings, **options)
 
     def detect(self, root: str, storage_options: dict | None = None, **options) -> Plan:
@@ -114,7 +114,7 @@ class Ingestor:
     def record_plan(self, plan: Plan, report: IngestReport) -> None:
         report.unchanged.extend(f.uri for f in plan.unchanged)
         report.deletion_blocked = plan.deletion_blocked
-        for f, reason in plan.oversize:
+        for f, reason in plan.refused:
             self.quarantine(f.uri, f, "", "read", reason, report)
 
     def parse(self, files: list[SourceFile], storage_options: dict | None = None) -> Iterator[tuple[SourceFile, WorkResult]]:

@@ -20,7 +20,7 @@ from docent.settings import Settings
 class Plan:
     todo: list[SourceFile] = field(default_factory=list)  # new, or size/mtime changed: read, hash, maybe parse
     unchanged: list[SourceFile] = field(default_factory=list)
-    oversize: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason): quarantined unread
+    refused: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason): quarantined unread
     gone: list[DocumentRecord] = field(default_factory=list)  # to delete (empty when the guard tripped)
     deletion_blocked: str | None = None  # why deletions were held back
 
@@ -44,11 +44,13 @@ def plan_sync(
     for f in files:
         rec = known.get(doc_id_for(f.uri))
         same_stat = rec is not None and rec.size == f.size and rec.mtime == f.mtime
-        if same_stat and (rec.status == "indexed" or not retry_quarantined):
+        if f.refused and not (same_stat and rec.status == "quarantined"):  # never left indexed
+            plan.refused.append((f, f.refused))
+        elif same_stat and (rec.status == "indexed" or not retry_quarantined):
             plan.unchanged.append(f)
         elif f.size > limit:
             mib = settings.parsing.max_file_mb
-            plan.oversize.append((f, f"file is {f.size / 2**20:.1f} MiB, over the {mib:g} MiB limit (parsing.max_file_mb)"))
+            plan.refused.append((f, f"file is {f.size / 2**20:.1f} MiB, over the {mib:g} MiB limit (parsing.max_file_mb)"))
         else:
             plan.todo.append(f)
     present = {doc_id_for(f.uri) for f in files}

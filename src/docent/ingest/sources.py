@@ -7,14 +7,18 @@ document ids are derived from them.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import fsspec
 from fsspec.core import url_to_fs
+
+Symlinks = Literal["within_source", "never", "follow"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class SourceFile:
     uri: str
     size: int
     mtime: float
+    refused: str = ""  # why it must never be read (a link out of the source, a FIFO): quarantined unread
 
     @property
     def name(self) -> str:
@@ -61,8 +66,12 @@ def _mtime(info: dict) -> float:
     return value.timestamp() if hasattr(value, "timestamp") else float(value)
 
 
-def list_files(root: str, storage_options: dict | None = None) -> Iterator[SourceFile]:
-    """Every non-hidden file under ``root``, in a stable order."""
+def list_files(root: str, storage_options: dict | None = None, symlinks: Symlinks = "within_source") -> Iterator[SourceFile]:
+    """Every non-hidden file under ``root``, in a stable order. A local file reached through a
+    symbolic link (the file or a folder on its way) is refused when ``symlinks`` says so: "never",
+    or "within_source" when the link leads outside ``root`` (anyone who can write a link into a
+    watched folder could otherwise have any file the ingest can read indexed and served). Special
+    files (FIFOs, sockets, devices) are always refused: reading one would block or never end."""
     root = normalise_root(root)
     where = path_or_url(root)
     try:
@@ -75,13 +84,37 @@ def list_files(root: str, storage_options: dict | None = None) -> Iterator[Sourc
     except Exception as exc:  # fsspec backends raise their own types (botocore, OSError, ...)
         raise SourceError(f"cannot list {where}: {exc}") from exc
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    local = protocol in ("file", "local")
     for name in sorted(found):
         info = found[name]
         rel = name[len(path) :].lstrip("/") if name != path else Path(name).name
         if info.get("type") == "directory" or any(part.startswith(".") for part in rel.split("/")):
             continue
-        uri = Path(name).as_uri() if protocol in ("file", "local") else f"{protocol}://{name}"
-        yield SourceFile(uri=uri, size=int(info.get("size") or 0), mtime=_mtime(info))
+        uri = Path(name).as_uri() if local else f"{protocol}://{name}"
+        refused = _refusal(Path(name), Path(path), symlinks) if local else ""
+        yield SourceFile(uri=uri, size=int(info.get("size") or 0), mtime=_mtime(info), refused=refused)
+
+
+def _refusal(file: Path, root: Path, symlinks: Symlinks) -> str:
+    """Why a local file must not be read, or "" when it may be."""
+    try:
+        mode = file.stat().st_mode  # through links: what would be read
+    except OSError:
+        return "a symbolic link to nothing: never read"
+    if stat.S_ISDIR(mode):  # the listing does not descend into linked folders
+        return "a symbolic link to a folder: folders behind links are never listed"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device): never read"
+    top = root.resolve()  # a root that is itself a link is what the user asked for
+    plain = top / file.relative_to(root) if file != root else top
+    target = file.resolve()
+    if symlinks == "follow" or target == plain:  # no link on the way below the root
+        return ""
+    if symlinks == "never":
+        return "reached through a symbolic link, and sync.symlinks is never: never read"
+    if not target.is_relative_to(top if root.is_dir() else top.parent):
+        return "a symbolic link that leads outside the source (sync.symlinks is within_source): never read"
+    return ""
 
 
 def read_bytes(uri: str, storage_options: dict | None = None) -> bytes:

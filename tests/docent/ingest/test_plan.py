@@ -61,6 +61,6 @@ def test_oversize_files_are_quarantined_unread_and_quarantined_ones_retried_on_r
     big = SourceFile(f"{ROOT}/big.pdf", int(settings.parsing.max_file_mb * 2**20) + 1, 1.0)
     bad = files(1)
     plan = plan_sync(ROOT, [big, *bad], known(bad, status="quarantined"), settings)
-    assert [f.uri for f, _ in plan.oversize] == [big.uri] and "parsing.max_file_mb" in plan.oversize[0][1]
+    assert [f.uri for f, _ in plan.refused] == [big.uri] and "parsing.max_file_mb" in plan.refused[0][1]
     assert plan.todo == [] and plan.unchanged == bad
     assert plan_sync(ROOT, bad, known(bad, status="quarantined"), settings, retry_quarantined=True).todo == bad

@@ -1,3 +1,5 @@
+import os
+
 import fsspec
 import pytest
 
@@ -47,3 +49,32 @@ def test_missing_source_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError, match="no such folder"):
         list(list_files(str(tmp_path / "missing")))
     assert normalise_root("s3://bucket/prefix/") == "s3://bucket/prefix"
+
+
+def _refusals(root, **kwargs) -> dict[str, str]:
+    return {f.name: f.refused for f in list_files(str(root), **kwargs)}
+
+
+def test_links_out_of_the_source_and_special_files_are_refused(tmp_path):
+    secret = tmp_path / "elsewhere" / "shadow"
+    secret.parent.mkdir()
+    secret.write_text("root:$6$secret")
+    (tmp_path / "elsewhere" / "more.txt").write_text("outside")
+    root = tmp_path / "source"
+    (root / "sub").mkdir(parents=True)
+    (root / "real.txt").write_text("inside")
+    (root / "notes.txt").symlink_to(secret)  # a file link out of the source
+    (root / "alias.txt").symlink_to(root / "real.txt")  # a link that stays inside
+    (root / "sub" / "linked").symlink_to(secret.parent, target_is_directory=True)  # a folder link out
+    os.mkfifo(root / "pipe.txt")
+
+    default = _refusals(root)
+    assert default["real.txt"] == default["alias.txt"] == ""
+    assert "outside the source" in default["notes.txt"]
+    assert "folders behind links are never listed" in default["linked"] and "shadow" not in default
+    assert "FIFO" in default["pipe.txt"]
+
+    never = _refusals(root, symlinks="never")
+    assert never["real.txt"] == "" and "sync.symlinks is never" in never["alias.txt"]
+    follow = _refusals(root, symlinks="follow")
+    assert follow["notes.txt"] == "" and "FIFO" in follow["pipe.txt"]
