@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -32,6 +33,7 @@ from docent.settings import Settings
 from docent.store.chat import ChatStore, UnknownConversation
 
 log = logging.getLogger("docent.chat")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any control character but tab and newline
 
 LEASE_S = 60.0  # a streaming answer whose owner has not checkpointed for this long is presumed dead
 
@@ -121,6 +123,9 @@ class ChatService:
         if not isinstance(question, str) or not question.strip():
             raise ChatRequestError("the question is empty: type a question")
         question = question.strip()
+        if _CONTROL.search(question):
+            raise ChatRequestError("the question holds control characters (NUL, escape sequences…): "
+                                   "type it again as plain text")
         if len(question) > chat.max_question_chars:
             raise ChatRequestError(
                 f"the question is {len(question):,} characters long; the limit is {chat.max_question_chars:,} "

@@ -86,6 +86,18 @@ def test_bad_requests_are_refused_before_anything_is_recorded(make_service, ques
     assert service.store.list_conversations() == []
 
 
+@pytest.mark.parametrize("question", ["Where is\x00 Lyon?", "\x00\x00", "\x1b[31mWhere is Lyon?\x1b[0m", "Lyon\x07?"])
+def test_control_characters_are_refused_the_same_on_sqlite_and_postgres(make_service, state_url, question):
+    from docent.store.chat import ChatStore
+
+    service = make_service(store=ChatStore(state_url))
+    with pytest.raises(ChatRequestError, match="control characters"):
+        service.start(question)
+    assert service.store.list_conversations() == []
+    service.start("Where is\tLyon?\nAnd Oslo?")  # tabs and newlines are plain text
+    assert len(service.store.list_conversations()) == 1
+
+
 def test_too_many_answers_in_progress_are_refused(make_service):
     service = make_service(max_active_streams=2)
     service.start("one?")
