@@ -177,8 +177,8 @@ def search(
         console.print(f"[bold]{rank}.[/bold] [cyan]{escape(where)}[/cyan] [dim]({hit.score:.3f})[/dim]")
         snippet = " ".join(c.text.split())
         console.print("   " + escape(snippet[:300] + ("…" if len(snippet) > 300 else "")))
-    if not hits:
-        console.print("no results")
+    if not hits:  # with --json, stdout stays JSON lines (none)
+        (err if as_json else console).print("no results")
 
 
 @app.command()

@@ -42,6 +42,8 @@ def test_ingest_search_status(tmp_path):
     assert hits[0]["section"] == "Travel"
     shown = run(["search", "parental leave", "--mode", "bm25"], data).stdout
     assert "policy.md" in shown and "sixteen weeks" in shown
+    nothing = run(["search", "hotel", "--json", "--doc-id", "no-such-document"], data)
+    assert nothing.stdout == "" and "no results" in nothing.stderr  # stdout stays JSON lines
     status = run(["status"], data).stdout
     assert "1 documents indexed" in status and "1 quarantined" in status
     assert f"{docs}/bad.pdf (parse)" in " ".join(status.split())  # the path, not its percent-encoded URI
