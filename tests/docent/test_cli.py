@@ -107,3 +107,29 @@ def test_bench_retrieval_refuses_files_that_are_not_beir(tmp_path, corpus, queri
                 "--qrels", str(tmp_path / "qrels.tsv")], tmp_path / "data", check=False)
     assert proc.returncode == 2 and message in " ".join(proc.stderr.split()), proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_two_ingests_of_one_folder_at_once_index_it_once(tmp_path, state_url):
+    """CLI + CLI on one data directory, with the state on SQLite and on Postgres: one writer at a time."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(40):
+        (docs / f"note-{i:02d}.md").write_text(f"# Note {i}\n\nThe office in city number {i} opens at {7 + i % 3} am.\n")
+    data = tmp_path / "data"
+    env = {**os.environ, "DOCENT_DATA_DIR": str(data), "DOCENT_EMBEDDING__BACKEND": "torch", "DOCENT_STATE__URL": state_url}
+    both = [subprocess.Popen(DOCENT + ["ingest", str(docs)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    for proc in both:
+        out, errs = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out + errs
+
+    from docent.settings import load_settings
+    from docent.workspace import Workspace
+
+    ws = Workspace(load_settings(data_dir=data, embedding={"backend": "torch"}, state={"url": state_url}))
+    records = ws.manifest.all()
+    ids = [c.chunk_id for c in ws.index.fetch({}, 10_000)]
+    assert len(records) == 40 and all(r.status == "indexed" for r in records.values())
+    assert len(ids) == len(set(ids)) == sum(r.chunks for r in records.values())
+    ws.close()

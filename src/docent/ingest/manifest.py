@@ -8,12 +8,18 @@ means the document is simply processed again (chunk ids are deterministic: no du
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
 from docent.store.db import engine_for, metadata, upsert
+from docent.store.locks import exclusive
+
+log = logging.getLogger("docent.ingest")
+WRITE_WAIT_S = 600.0  # a batch write takes seconds; a writer stuck this long is an error worth seeing
 
 documents = sa.Table(
     "manifest",
@@ -58,6 +64,15 @@ class Manifest:
             rows = conn.execute(sa.select(documents).where(documents.c.version == self.version, *where)).mappings().all()
         fields = DocumentRecord.__dataclass_fields__
         return {r["doc_id"]: DocumentRecord(**{f: r[f] for f in fields}) for r in rows}
+
+    def writing(self, timeout_s: float = WRITE_WAIT_S) -> contextlib.AbstractContextManager[None]:
+        """The right to write this version's index and records: one writer at a time, across
+        processes (two ingests of one folder would otherwise both add its chunks)."""
+
+        def waiting() -> None:
+            log.warning("another ingestion is writing index version %s: waiting for it (up to %g s)", self.version, timeout_s)
+
+        return exclusive(self._engine, f"write-{self.version}", timeout_s, waiting)
 
     def all(self) -> dict[str, DocumentRecord]:
         """Every record of this version, by doc_id."""

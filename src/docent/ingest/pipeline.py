@@ -159,20 +159,28 @@ class Ingestor:
         return vectors
 
     def write(self, batch: list[Prepared], vectors: np.ndarray, report: IngestReport) -> None:
-        """Replace the batch's documents in the index, then record them in the manifest."""
-        replaced = [p.record.doc_id for p in batch if p.replaces]
+        """Replace the batch's documents in the index, then record them in the manifest.
+
+        One writer at a time (:meth:`Manifest.writing`), and what is replaced is read again under
+        the lock: another ingestion of the same files may have indexed them since this one planned.
+        """
         chunks = [c for p in batch for c in p.chunks]
-        if replaced:
-            self.index.delete_documents(replaced)
-        if chunks:
-            self.index.upsert(chunks, vectors)
-        self.manifest.save([p.record for p in batch])
+        with self.manifest.writing():
+            now = self.manifest.get_many([p.record.doc_id for p in batch])
+            replaced = sorted({p.record.doc_id for p in batch if p.replaces}
+                              | {d for d, r in now.items() if r.status == "indexed"})
+            if replaced:
+                self.index.delete_documents(replaced)
+            if chunks:
+                self.index.upsert(chunks, vectors)
+            self.manifest.save([p.record for p in batch])
         report.chunks += len(chunks)
 
     def remove(self, gone: list[DocumentRecord], report: IngestReport) -> None:
         if gone:
-            self.index.delete_documents([r.doc_id for r in gone])
-            self.manifest.delete([r.doc_id for r in gone])
+            with self.manifest.writing():
+                self.index.delete_documents([r.doc_id for r in gone])
+                self.manifest.delete([r.doc_id for r in gone])
             report.deleted.extend(r.source_uri for r in gone)
 
     def finish(self, report: IngestReport) -> None:
@@ -192,9 +200,10 @@ class Ingestor:
         rec = self.known.get(doc_id)
         size, mtime = (f.size, f.mtime) if f else (rec.size, rec.mtime) if rec else (0, 0.0)
         record = DocumentRecord(doc_id, uri, digest, size, mtime, "quarantined", reason, 0, stage)
-        if rec is not None and rec.status == "indexed":
-            self.index.delete_documents([doc_id])
-        self.manifest.save([record])
+        with self.manifest.writing():
+            if rec is not None and rec.status == "indexed":
+                self.index.delete_documents([doc_id])
+            self.manifest.save([record])
 
     # ---- the streaming composition used by `docent ingest` ----
 
