@@ -33,6 +33,8 @@ class SettingsError(ValueError):
 class ParseSettings(BaseModel):
     strategy: Literal["fast", "auto", "hi_res", "ocr_only"] = "fast"
     max_file_mb: float = Field(50.0, gt=0, description="larger files are quarantined unread")
+    max_chunks_per_doc: int = Field(2000, ge=1, description="a document that makes more chunks is quarantined before "
+                                    "anything is embedded (a 500-page filing makes about 1,800)")
     timeout_s: float = Field(60.0, gt=0, description="per-file parse time limit")
     workers: int = Field(1, ge=1, description="parser processes running beside the embedder")
 

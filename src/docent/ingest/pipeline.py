@@ -145,6 +145,11 @@ class Ingestor:
         except Exception as exc:  # a chunker bug must quarantine one document, never stop the batch
             self.quarantine(f.uri, f, result.content_hash, "chunk", f"{type(exc).__name__}: {exc}", report)
             return None
+        limit = self.settings.parsing.max_chunks_per_doc
+        if len(chunks) > limit:  # a pathological file (one row of 200,000 columns) costs no embedding time
+            reason = f"{len(chunks):,} chunks, over the limit of {limit:,} (parsing.max_chunks_per_doc)"
+            self.quarantine(f.uri, f, result.content_hash, "chunk", reason, report)
+            return None
         (report.updated if rec else report.new).append(f.uri)
         record = DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, "indexed", None, len(chunks))
         return Prepared(record, chunks, replaces=rec is not None and rec.status == "indexed")

@@ -155,3 +155,14 @@ def test_a_link_out_of_the_source_is_quarantined_unread_and_its_target_never_ind
     hits = ws.retriever.search("vault passphrase", k=10)
     assert hits and not any("passphrase" in h.chunk.text for h in hits)
     assert ws.ingest(str(corpus)).quarantined == {}  # unchanged on the next run: nothing read again
+
+
+def test_a_document_over_the_chunk_limit_is_quarantined_before_embedding(ws, corpus):
+    wide = corpus / "wide.csv"
+    wide.write_text(",".join(f"column {i}" for i in range(3000)) + "\n" + ",".join(str(i) for i in range(3000)) + "\n")
+    ws.settings.parsing.max_chunks_per_doc = 20
+    report = ws.ingest(str(corpus))
+    assert "(parsing.max_chunks_per_doc)" in report.quarantined[wide.as_uri()]
+    assert ws.index.chunk_ids(doc_id_for(wide.as_uri())) == set()
+    assert (corpus / "leave.md").as_uri() in report.new  # the rest of the batch goes on
+    assert report.embedded == report.chunks  # nothing of the wide file was embedded
