@@ -62,6 +62,7 @@ def ingest(
 ) -> None:
     """Index new and changed documents, drop removed ones, quarantine what cannot be parsed."""
     from docent.ingest.sources import SourceError
+    from docent.store.locks import LockTimeout
 
     if "://" not in path and not Path(path).exists():
         err.print(f"[red]{escape(path)}: no such folder or file[/red]")
@@ -99,6 +100,11 @@ def ingest(
         except SourceError as exc:
             err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from None
+        except LockTimeout as exc:
+            err.print(f"[red]another ingestion is writing the same index and did not finish in time ({escape(str(exc))});"
+                      " what this run wrote so far is kept: run it again once that one is done (or raise "
+                      "sync.write_wait_s)[/red]")
+            raise typer.Exit(4) from None
     _finish(ws, report)
 
 

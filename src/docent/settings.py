@@ -149,6 +149,8 @@ class SyncSettings(BaseModel):
     )
     guard_min_documents: int = Field(20, ge=0, description="smaller sources are exempt, unless the listing is empty")
     batch_documents: int = Field(1000, ge=1, description="documents per Dagster ingestion run")
+    write_wait_s: float = Field(600.0, gt=0, description="how long an ingestion waits for another one writing the "
+                                "same index version before it gives up (`docent ingest` exits with code 4)")
     symlinks: Literal["within_source", "never", "follow"] = Field(
         "within_source", description="local files reached through a symbolic link: read only when the link stays "
         "inside its source (within_source), never, or always (follow); others are quarantined unread")

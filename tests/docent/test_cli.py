@@ -133,3 +133,23 @@ def test_two_ingests_of_one_folder_at_once_index_it_once(tmp_path, state_url):
     assert len(records) == 40 and all(r.status == "indexed" for r in records.values())
     assert len(ids) == len(set(ids)) == sum(r.chunks for r in records.values())
     ws.close()
+
+
+def test_an_ingestion_that_waits_too_long_for_another_writer_exits_4(tmp_path):
+    from docent.settings import load_settings
+    from docent.store.db import engine_for
+    from docent.store.locks import exclusive
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\nThe office opens at 8 am.\n")
+    data = tmp_path / "data"
+    settings = load_settings(data_dir=data, embedding={"backend": "torch"})
+    env = {**os.environ, "DOCENT_DATA_DIR": str(data), "DOCENT_EMBEDDING__BACKEND": "torch", "DOCENT_SYNC__WRITE_WAIT_S": "1"}
+    with exclusive(engine_for(settings.state_url), f"write-{settings.index_fingerprint()}", 5):  # another writer
+        held = subprocess.run(DOCENT + ["ingest", str(docs)], capture_output=True, text=True, env=env, timeout=300)
+    assert held.returncode == 4, held.stdout + held.stderr
+    assert "another ingestion is writing the same index" in held.stderr and "waiting" in held.stderr
+    again = subprocess.run(DOCENT + ["ingest", str(docs)], capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "1 documents indexed" in run(["status"], data).stdout

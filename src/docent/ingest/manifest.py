@@ -19,7 +19,6 @@ from docent.store.db import engine_for, metadata, upsert
 from docent.store.locks import exclusive
 
 log = logging.getLogger("docent.ingest")
-WRITE_WAIT_S = 600.0  # a batch write takes seconds; a writer stuck this long is an error worth seeing
 
 documents = sa.Table(
     "manifest",
@@ -65,7 +64,7 @@ class Manifest:
         fields = DocumentRecord.__dataclass_fields__
         return {r["doc_id"]: DocumentRecord(**{f: r[f] for f in fields}) for r in rows}
 
-    def writing(self, timeout_s: float = WRITE_WAIT_S) -> contextlib.AbstractContextManager[None]:
+    def writing(self, timeout_s: float) -> contextlib.AbstractContextManager[None]:
         """The right to write this version's index and records: one writer at a time, across
         processes (two ingests of one folder would otherwise both add its chunks)."""
 

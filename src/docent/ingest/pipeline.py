@@ -170,7 +170,7 @@ class Ingestor:
         the lock: another ingestion of the same files may have indexed them since this one planned.
         """
         chunks = [c for p in batch for c in p.chunks]
-        with self.manifest.writing():
+        with self.manifest.writing(self.settings.sync.write_wait_s):
             now = self.manifest.get_many([p.record.doc_id for p in batch])
             replaced = sorted({p.record.doc_id for p in batch if p.replaces}
                               | {d for d, r in now.items() if r.status == "indexed"})
@@ -183,7 +183,7 @@ class Ingestor:
 
     def remove(self, gone: list[DocumentRecord], report: IngestReport) -> None:
         if gone:
-            with self.manifest.writing():
+            with self.manifest.writing(self.settings.sync.write_wait_s):
                 self.index.delete_documents([r.doc_id for r in gone])
                 self.manifest.delete([r.doc_id for r in gone])
             report.deleted.extend(r.source_uri for r in gone)
@@ -205,7 +205,7 @@ class Ingestor:
         rec = self.known.get(doc_id)
         size, mtime = (f.size, f.mtime) if f else (rec.size, rec.mtime) if rec else (0, 0.0)
         record = DocumentRecord(doc_id, uri, digest, size, mtime, "quarantined", reason, 0, stage)
-        with self.manifest.writing():
+        with self.manifest.writing(self.settings.sync.write_wait_s):
             if rec is not None and rec.status == "indexed":
                 self.index.delete_documents([doc_id])
             self.manifest.save([record])
