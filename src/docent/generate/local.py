@@ -23,6 +23,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 from docent.generate.prompts import parse_prompt
 from docent.generate.providers import fill_response, final_chunk, prompt_tokens, register_provider, text_chunk, words
 from docent.ingest.identity import HEADER_PREFIX, describe, identity_line
+from docent.ingest.table import SEPARATOR
 
 NO_ANSWER = "I don't know: the retrieved documents do not answer this question."
 EMBED_WEIGHT = 0.7  # of the cosine; the rest is the lexical overlap
@@ -112,7 +113,8 @@ def _unwrap(lines: list[str]) -> list[str]:
 
 
 def _is_row(line: str) -> bool:
-    return " | " in line or line.endswith(" |")
+    """A table line as the chunker writes it (:data:`docent.ingest.table.SEPARATOR` between cells)."""
+    return SEPARATOR in line or line.endswith(SEPARATOR.rstrip())
 
 
 def _cells(line: str) -> list[str]:
@@ -229,7 +231,8 @@ class ExtractiveLLM(CustomLLM):
 
     def pick(self, question: str, sources: list[tuple[int, str]]) -> list[Sentence]:
         """The chosen sentences: above the threshold and near the best, no repeats, at most ``max_sentences``."""
-        sentences = [Sentence(n, i, text, heading, frozenset(content_words(identity_line(body))))
+        documents = {n: frozenset(content_words(identity_line(body))) for n, body in sources}
+        sentences = [Sentence(n, i, text, heading, documents[n])
                      for n, body in sources for i, (text, heading) in enumerate(split_source(body))]
         if not question.strip() or not sentences:
             return []
