@@ -199,8 +199,18 @@ def status() -> None:
     console.print(f"data directory: {ws.settings.data_dir}  index: {ws.settings.index.backend}")
     console.print(f"configured index version: {ws.version} ({role})")
     console.print(f"{len(indexed)} documents indexed ({sum(r.chunks for r in indexed)} chunks), {len(quarantined)} quarantined")
+    scanned = [r for r in indexed if r.ocr_pages]
+    if scanned:
+        console.print(f"{len(scanned)} read by OCR:")
+    for r in scanned:
+        confidence = f"mean confidence {r.ocr_confidence:.0f}" if r.ocr_confidence is not None else "no text found"
+        console.print(f"  {escape(path_or_url(r.source_uri))}: {r.ocr_pages} of {r.pages} page(s) OCR'd, {confidence}")
+        for note in (r.notes or "").splitlines():
+            console.print(f"    [yellow]{escape(note)}[/yellow]")
     for r in quarantined:
         console.print(f"  [yellow]{escape(path_or_url(r.source_uri))}[/yellow] ({r.stage}): {escape(r.error or '')}")
+    if any(r.stage == "tool" for r in quarantined):
+        console.print("Documents quarantined at stage 'tool' are tried again by every ingestion once the program is installed.")
 
 
 @bench_app.command("retrieval")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -37,6 +38,25 @@ class ParseSettings(BaseModel):
                                     "anything is embedded (a 500-page filing makes about 1,800)")
     timeout_s: float = Field(60.0, gt=0, description="per-file parse time limit")
     workers: int = Field(1, ge=1, description="parser processes running beside the embedder")
+    ocr: Literal["auto", "off", "always"] = Field(
+        "auto", description="auto: OCR pictures, and PDF pages whose text layer is missing or garbage; "
+        "always: every PDF page too; off: never (needs Debian's tesseract-ocr)")
+    ocr_languages: list[str] = Field(["eng"], min_length=1, description="Tesseract languages, e.g. [eng, deu] "
+                                     "(each needs its Debian package, tesseract-ocr-<lang>)")
+    ocr_min_confidence: float = Field(60.0, ge=0, le=100, description="pages read with a lower mean word "
+                                      "confidence are kept but flagged in the document's status")
+    ocr_dpi: int = Field(300, ge=100, le=600, description="resolution PDF pages are rendered at for OCR")
+    ocr_page_timeout_s: float = Field(60.0, gt=0, description="time limit for one page's OCR")
+    ocr_timeout_s: float = Field(600.0, gt=0, description="time the OCR of one file may take in all, "
+                                 "on top of parsing.timeout_s")
+
+    @field_validator("ocr_languages")
+    @classmethod
+    def _language_names(cls, v: list[str]) -> list[str]:
+        bad = [lang for lang in v if not re.fullmatch(r"[A-Za-z_]{2,20}", lang)]
+        if bad:
+            raise ValueError(f"not Tesseract language names: {bad} (e.g. eng, deu, chi_sim)")
+        return v
 
 
 class ChunkSettings(BaseModel):
@@ -225,6 +245,7 @@ class Settings(BaseSettings):
         parts = {
             "schema": 3,  # 2: PDF tables, table chunking, the identity line and metadata; 3: tables embedded by labels
             "strategy": self.parsing.strategy,
+            "ocr": self.parsing.model_dump(include={"ocr", "ocr_languages", "ocr_dpi"}),
             "chunking": self.chunking.model_dump(),
             "model": f"{self.embedding.model}:{self.embedding.backend}",
         }

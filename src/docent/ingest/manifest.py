@@ -33,6 +33,10 @@ documents = sa.Table(
     sa.Column("stage", sa.String(16)),  # where a quarantined document failed: read | parse | chunk | embed | index
     sa.Column("error", sa.Text),
     sa.Column("chunks", sa.Integer, nullable=False, default=0),
+    sa.Column("pages", sa.Integer),  # PDFs and pictures
+    sa.Column("ocr_pages", sa.Integer),  # pages read by OCR
+    sa.Column("ocr_confidence", sa.Float),  # their mean word confidence, 0-100
+    sa.Column("notes", sa.Text),  # pages that gave nothing or read poorly, one per line
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -48,6 +52,10 @@ class DocumentRecord:
     error: str | None = None
     chunks: int = 0
     stage: str | None = None
+    pages: int | None = None
+    ocr_pages: int | None = None
+    ocr_confidence: float | None = None
+    notes: str | None = None
     updated_at: datetime | None = field(default=None, compare=False)  # set by the store
 
 

@@ -31,8 +31,13 @@ os.environ.setdefault("SCARF_NO_ANALYTICS", "true")  # unstructured phones home 
 os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
 
 from docent.ingest import light_nlp  # noqa: E402
+from docent.ingest.ocr import OcrOptions, unavailable  # noqa: E402
+from docent.ingest.office import CONVERSIONS, convert  # noqa: E402
 from docent.ingest.pdf import partition_pdf  # noqa: E402
+from docent.ingest.scan import IMAGE_KINDS, ScanError, ScanReport, partition_image  # noqa: E402
 from docent.ingest.table import Table, from_html, render  # noqa: E402
+from docent.ingest.tools import ToolError  # noqa: E402
+from docent.settings import ParseSettings  # noqa: E402
 
 light_nlp.install()
 
@@ -44,62 +49,109 @@ class Element:
     page: int | None  # 1-based page (PDF page, slide, sheet) where the format has pages
     section: tuple[str, ...]  # heading path, e.g. ("Handbook", "Leave", "Parental leave")
     table: Table | None = None  # a Table's structure: the chunker splits it by rows, repeating the header
+    ocr: float | None = None  # the mean word confidence (0-100) when the text was OCR'd from a picture
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
     elements: list[Element]
     file_type: str  # e.g. "pdf", "md"
+    scan: ScanReport | None = None  # PDFs and pictures: pages, which were OCR'd, how confidently
 
 
 class ParseError(Exception):
-    """A document that cannot be parsed; ``reason`` is short and meant for humans (quarantine)."""
+    """A document that cannot be parsed; ``reason`` is short and meant for humans (quarantine).
+    ``stage`` is "tool" when installing a program (Tesseract, LibreOffice) would fix it: such
+    documents are tried again by the next ingestion."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, stage: str = "parse") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.stage = stage
 
 
 _ALIASES = {"htm": "html", "xhtml": "html", "markdown": "md", "text": "txt", "log": "txt",
             "json": "txt", "ndjson": "txt", "jsonl": "txt", "jpeg": "jpg", "tif": "tiff"}
 _PANDOC_KINDS = {"rtf", "epub", "odt", "rst", "org"}
-_UNSUPPORTED = {"doc": ".doc needs LibreOffice, which is not installed",
-                "ppt": ".ppt needs LibreOffice, which is not installed",
-                "xls": "legacy .xls is not supported (save it as .xlsx)",
-                **{k: f"image file ({k}); OCR is not enabled"
-                   for k in ("jpg", "png", "gif", "bmp", "tiff", "heic", "webp")}}
 _DROP = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
+Partition = tuple[list[Any], ScanReport | None]  # unstructured's elements, and what OCR did
 
 
-def parse_bytes(data: bytes, filename: str, strategy: str = "fast") -> ParsedDocument:
+def ocr_options(settings: ParseSettings) -> OcrOptions:
+    """The OCR part of ``parsing.*``: pages are OCR'd side by side on the cores this parser
+    process shares with the other ``parsing.workers``."""
+    return OcrOptions(settings.ocr, tuple(settings.ocr_languages), settings.ocr_dpi, settings.ocr_min_confidence,
+                      settings.ocr_page_timeout_s, settings.ocr_timeout_s,
+                      max(1, (os.cpu_count() or 1) // settings.workers))
+
+
+def parse_bytes(data: bytes, filename: str, settings: ParseSettings | None = None) -> ParsedDocument:
     """Parse ``data``; ``filename``'s extension picks the format (content is sniffed when it
-    says nothing). ``strategy`` is unstructured's PDF strategy. Bad input raises ParseError."""
+    says nothing). Legacy office files are converted by LibreOffice first; scans and pictures
+    are OCR'd as ``settings.ocr`` says. Bad input raises ParseError."""
+    settings = settings or ParseSettings()
     if not data.strip():
         raise ParseError("empty file")
     kind = _kind(filename)
-    if kind not in _PARTITIONERS and kind not in _UNSUPPORTED:
+    if kind not in _PARTITIONERS and kind not in CONVERSIONS:
         kind = _sniff(data)
-    if kind in _UNSUPPORTED or kind not in _PARTITIONERS:
-        raise ParseError(_UNSUPPORTED.get(kind, f"unsupported file type ({kind})"))
+    if kind in CONVERSIONS:
+        data, kind = _converted(data, kind, settings.timeout_s), CONVERSIONS[kind]
+    if kind not in _PARTITIONERS:
+        raise ParseError(f"unsupported file type ({kind})")
     if kind in _PANDOC_KINDS and not _has_pandoc():
         raise ParseError(f"{kind.upper()} needs pandoc, which is not installed")
+    ocr = ocr_options(settings)
     try:
-        elements = _to_elements(_PARTITIONERS[kind](data, strategy), kind)
+        raw, scan = _PARTITIONERS[kind](data, settings.strategy, ocr)
+        elements = _to_elements(raw, kind)
     except ParseError:
         raise
+    except (ToolError, ScanError) as exc:
+        raise ParseError(exc.reason, "tool" if getattr(exc, "missing", False) else "parse") from exc
     except Exception as exc:  # unstructured and its readers raise anything on bad input
         raise ParseError(_explain(kind, exc)) from exc
     if not elements:
-        raise ParseError("no text layer (scanned PDF?); OCR is not enabled" if kind == "pdf"
-                         else "no extractable text")
-    return ParsedDocument(elements=elements, file_type=kind)
+        raise _nothing(kind, scan, ocr)
+    return ParsedDocument(elements=elements, file_type=kind, scan=scan)
+
+
+def _converted(data: bytes, kind: str, timeout_s: float) -> bytes:
+    try:
+        return convert(data, kind, timeout_s)
+    except ToolError as exc:
+        reason = exc.reason if not exc.missing else f".{kind} {exc.reason}"
+        raise ParseError(reason, "tool" if exc.missing else "parse") from exc
+
+
+def _nothing(kind: str, scan: ScanReport | None, ocr: OcrOptions) -> ParseError:
+    """Why a document gave no text at all."""
+    if scan is None:
+        return ParseError("no extractable text")
+    if scan.blocked:
+        return ParseError(f"no text layer (a scan?); {scan.blocked}", "tool")
+    if scan.ocr_pages:
+        return ParseError(f"OCR found no text on {scan.ocr_pages} page(s)")
+    if ocr.mode == "off":
+        return ParseError("no text layer (a scan?); OCR is off (parsing.ocr)")
+    return ParseError("no text layer and nothing to OCR (blank pages?)")
+
+
+def _image(data: bytes, _strategy: str, ocr: OcrOptions) -> Partition:
+    if ocr.mode == "off":
+        raise ParseError("an image file; OCR is off (parsing.ocr)")
+    blocked = unavailable(ocr)
+    if blocked:
+        raise ParseError(f"an image file; {blocked}", "tool")
+    return partition_image(data, ocr)
 
 
 _MODULES = {"txt": ("text",), "md": ("md",), "html": ("html",), "xml": ("xml",), "csv": ("csv",),
             "tsv": ("tsv",), "docx": ("docx",), "pptx": ("pptx",), "xlsx": ("xlsx",),
             "eml": ("email",), "msg": ("msg",), "epub": ("epub",), "odt": ("odt",),
             "rtf": ("rtf",), "rst": ("rst",), "org": ("org",),
-            "pdf": ("text",)}
+            "pdf": ("text",), **{k: ("text",) for k in IMAGE_KINDS}}
+_MODULES.update({k: _MODULES[target] for k, target in CONVERSIONS.items()})
 
 
 def preload(filenames: Iterable[str] | None = None) -> None:
@@ -202,22 +254,22 @@ def _heading_line(match: re.Match) -> str:
 def _via(module: str, feed: str = "text", **kw: Any) -> Callable[[bytes, str], list[Any]]:
     """unstructured's ``partition_<module>``, fed the raw bytes ("file"), text we decoded
     ("text"), or (CSV/TSV, whose reader guesses encodings badly) that text as UTF-8 ("utf8")."""
-    def run(data: bytes, _strategy: str) -> list[Any]:
+    def run(data: bytes, _strategy: str, _ocr: OcrOptions) -> Partition:
         fn = getattr(importlib.import_module(f"unstructured.partition.{module}"),
                      f"partition_{module}")
         if feed == "file":
-            return fn(file=io.BytesIO(data), languages=[""], **kw)
+            return fn(file=io.BytesIO(data), languages=[""], **kw), None
         text = _html_text(data) if module == "html" else _decode(data)
         if module == "text":  # a heading underlined with === or --- becomes its own paragraph
             text = _UNDERLINED_RE.sub(_heading_line, text)
         if feed == "utf8":
-            return fn(file=io.BytesIO(text.encode()), encoding="utf-8", languages=[""], **kw)
-        return fn(text=text, languages=[""], **kw)
+            return fn(file=io.BytesIO(text.encode()), encoding="utf-8", languages=[""], **kw), None
+        return fn(text=text, languages=[""], **kw), None
     return run
 
 
-_PARTITIONERS: dict[str, Callable[[bytes, str], list[Any]]] = {
-    "pdf": partition_pdf, "txt": _via("text"), "md": _via("md"), "html": _via("html"),
+_PARTITIONERS: dict[str, Callable[[bytes, str, OcrOptions], Partition]] = {
+    "pdf": partition_pdf, **{k: _image for k in IMAGE_KINDS}, "txt": _via("text"), "md": _via("md"), "html": _via("html"),
     "rst": _via("rst"), "org": _via("org"), "xml": _via("xml"),
     "csv": _via("csv", "utf8"), "tsv": _via("tsv", "utf8"),
     "docx": _via("docx", "file"), "epub": _via("epub", "file"), "odt": _via("odt", "file"),
@@ -269,7 +321,8 @@ def _to_elements(raw: list[Any], kind: str) -> list[Element]:
             while stack and stack[-1][0] >= depth:
                 stack.pop()
             stack.append((depth, " ".join(text.split())[:200]))
-        out.append(Element(text, category, md.page_number, tuple(h for _, h in stack), table))
+        out.append(Element(text, category, md.page_number, tuple(h for _, h in stack), table,
+                           getattr(md, "ocr_confidence", None)))
     return out
 
 

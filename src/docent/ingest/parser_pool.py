@@ -16,10 +16,12 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
+from docent.ingest.scan import IMAGE_KINDS
 from docent.ingest.sources import SourceFile
 from docent.ingest.worker import WorkResult, load_and_parse, warm_up
 from docent.settings import ParseSettings
 
+OCR_SUFFIXES = {"pdf", "jpeg", "tif", *IMAGE_KINDS}
 PARSE_AHEAD = 512  # files queued to the parser processes while the consumer works
 
 
@@ -38,8 +40,8 @@ def parse_files(
     with ProcessPool(max_workers=workers, context=ctx, initializer=warm_up, initargs=(kinds,)) as pool:
 
         def submit(f: SourceFile):
-            args = (f.uri, known_hashes.get(f.uri), settings.strategy, storage_options)
-            return f, pool.schedule(load_and_parse, args=args, timeout=settings.timeout_s)
+            args = (f.uri, known_hashes.get(f.uri), settings, storage_options)
+            return f, pool.schedule(load_and_parse, args=args, timeout=time_limit(f.name, settings))
 
         queue = iter(files)
         inflight: deque = deque(submit(f) for _, f in zip(range(PARSE_AHEAD), queue))
@@ -48,7 +50,14 @@ def parse_files(
             nxt = next(queue, None)
             if nxt is not None:
                 inflight.append(submit(nxt))
-            yield f, _result(future, settings.timeout_s)
+            yield f, _result(future, time_limit(f.name, settings))
+
+
+def time_limit(name: str, settings: ParseSettings) -> float:
+    """A file's parse time limit: ``parsing.timeout_s``, plus ``parsing.ocr_timeout_s`` for a PDF
+    or a picture (its pages may be OCR'd; the OCR itself stops at its own limit, with a reason)."""
+    may_ocr = settings.ocr != "off" and Path(name).suffix.lower().lstrip(".") in OCR_SUFFIXES
+    return settings.timeout_s + (settings.ocr_timeout_s if may_ocr else 0)
 
 
 def _result(future, timeout_s: float) -> WorkResult:

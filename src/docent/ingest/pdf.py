@@ -17,12 +17,18 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from docent.ingest.ocr import OcrOptions, recognise_all, unavailable
 from docent.ingest.pdf_pages import Line, Page, read_pages
 from docent.ingest.pdf_tables import FoundTable, detect, inside, to_html
+from docent.ingest.scan import ScanReport, elements_from
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +37,8 @@ _MARGIN = 0.06  # of a page's height, at its top and its bottom
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"[\s—]+")
 _UNITS = re.compile(r"^\(|^\$?\s*in (?:millions|thousands|billions)\b", re.I)  # "(In millions)": no heading
+_WORD = re.compile(r"[^\W\d_]+(?:['’.&/-][^\W\d_]+)*\.?")
+_EDGE_PUNCT = "()[]{}\"'“”‘’,;:!?*•·"
 _PAGE_NUMBER = re.compile(r"[-–—(\s]*(?:page\s*)?#(?:\s*of\s*#)?[-–—)\s]*")
 
 
@@ -43,18 +51,57 @@ class _Sheet:
     items: list[Line | FoundTable]  # reading order: prose lines, each table where it began
 
 
-def partition_pdf(data: bytes, strategy: str) -> list[Any]:
-    """The PDF's elements in reading order, with 1-based page numbers."""
+def partition_pdf(data: bytes, strategy: str, ocr: OcrOptions) -> tuple[list[Any], ScanReport]:
+    """The PDF's elements in reading order, with 1-based page numbers; pages that are pictures
+    (or whose text layer is garbage) are OCR'd as ``ocr`` says."""
     if strategy not in ("fast", "auto"):
         from unstructured.partition.pdf import partition_pdf  # needs unstructured[pdf]
 
-        return partition_pdf(file=io.BytesIO(data), strategy=strategy, languages=[""])
-    sheets = [_sheet(page) for page in read_pages(data)]
-    running = _running(sheets)
+        return partition_pdf(file=io.BytesIO(data), strategy=strategy, languages=[""]), ScanReport()
+    report = ScanReport()
+    blocked = unavailable(ocr) if ocr.mode != "off" else "parsing.ocr is off"
+    order: list[_Sheet | int] = []  # a page read from its text layer, or the number of one OCR'd
+    waiting: deque[int] = deque()
+
+    def render(page: Page) -> bool:
+        if ocr.mode == "off" or not (ocr.mode == "always" or needs_ocr(page)):
+            return False
+        if blocked:
+            report.blocked = blocked
+            report.notes.append(f"page {page.number}: has no usable text layer and was not OCR'd ({blocked})")
+        return not blocked
+
+    def pictures() -> Iterator[tuple[Image, int | None]]:
+        for page in read_pages(data, render, ocr.dpi):
+            report.pages = page.number
+            if page.picture is None:
+                order.append(_sheet(page))
+                continue
+            order.append(page.number)
+            waiting.append(page.number)
+            yield page.picture, ocr.dpi
+
+    texts = {waiting.popleft(): text for text in recognise_all(pictures(), ocr)}
+    running = _running([item for item in order if isinstance(item, _Sheet)])
     out: list[Any] = []
-    for sheet in sheets:
-        out += _elements(sheet, running)
-    return out
+    for item in order:
+        if isinstance(item, _Sheet):
+            out += _elements(item, running)
+        else:
+            report.add(item, texts[item], ocr.min_confidence)
+            out += elements_from(texts[item], item)
+    return out, report
+
+
+def needs_ocr(page: Page) -> bool:
+    """Whether a page's text layer is missing or garbage: fewer than 5 words on a page with a
+    picture on it (a scan, or a scanned table pasted on a page; a blank page is not one), or words
+    that are mostly not words (a font without a Unicode map gives "Ã¤¢" or private-use glyphs)."""
+    tokens = [t.strip(_EDGE_PUNCT) for line in page.lines for t in line.text.split()]
+    lettered = [t for t in tokens if any(c.isalpha() for c in t) and not any(c.isdigit() for c in t)]
+    if len(lettered) < 5:
+        return page.image_cover >= 0.05
+    return sum(bool(_WORD.fullmatch(t)) for t in lettered) < 0.5 * len(lettered)
 
 
 def _sheet(page: Page) -> _Sheet:

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import ctypes
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docent.ingest.pdf_tables import Char
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _BREAKS = "\r\n"
@@ -52,10 +55,13 @@ class Page:
     chars: list[Char]
     lines: list[Line]
     edges: list[dict[str, Any]]
+    image_cover: float = 0.0  # share of the page that pictures cover (a scan's is about 1)
+    picture: Image | None = None  # the page rendered in grey, when it is to be OCR'd
 
 
-def read_pages(data: bytes) -> Iterator[Page]:
-    """Every page of a PDF, one at a time (a page's C objects are closed before the next)."""
+def read_pages(data: bytes, render: Callable[[Page], bool] | None = None, dpi: int = 300) -> Iterator[Page]:
+    """Every page of a PDF, one at a time (a page's C objects are closed before the next); a page
+    that ``render`` picks also comes as a picture at ``dpi``."""
     import pypdfium2 as pdfium
 
     try:
@@ -68,7 +74,10 @@ def read_pages(data: bytes) -> Iterator[Page]:
         for index in range(len(pdf)):
             page = pdf[index]
             try:
-                yield _read(page, index + 1)
+                read = _read(page, index + 1)
+                if render is not None and render(read):
+                    read.picture = page.render(scale=dpi / 72, grayscale=True).to_pil()
+                yield read
             finally:
                 page.close()
     finally:
@@ -109,7 +118,18 @@ def _read(page: Any, number: int) -> Page:
         _close(current, lines)
     finally:
         textpage.close()
-    return Page(number, width, height, chars, lines, _edges(page, left, top))
+    return Page(number, width, height, chars, lines, _edges(page, left, top), _image_cover(page, width * height))
+
+
+def _image_cover(page: Any, area: float) -> float:
+    """How much of the page its pictures cover (overlaps counted twice, capped at 1)."""
+    import pypdfium2.raw as raw
+
+    covered = 0.0
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        x0, y0, x1, y1 = obj.get_bounds()
+        covered += max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    return min(1.0, covered / area) if area > 0 else 0.0
 
 
 def _bold(raw: Any, handle: Any, i: int, fonts: dict[int | None, bool]) -> bool:

@@ -133,7 +133,7 @@ class Ingestor:
         rec = self.known.get(doc_id)
         if result.elements is None:  # same bytes, touched file: remember the new mtime only
             report.unchanged.append(f.uri)
-            record = DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, "indexed", None, rec.chunks)
+            record = replace(rec, size=f.size, mtime=f.mtime)
             return Prepared(record, [], replaces=False, reindex=False)
         c = self.settings.chunking
         try:
@@ -151,7 +151,8 @@ class Ingestor:
             self.quarantine(f.uri, f, result.content_hash, "chunk", reason, report)
             return None
         (report.updated if rec else report.new).append(f.uri)
-        record = DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, "indexed", None, len(chunks))
+        scan = result.scan.columns() if result.scan else {}
+        record = DocumentRecord(doc_id, f.uri, result.content_hash, f.size, f.mtime, "indexed", None, len(chunks), **scan)
         return Prepared(record, chunks, replaces=rec is not None and rec.status == "indexed")
 
     def embed(self, batch: list[Prepared], report: IngestReport, on_progress: Callable[[int], None] | None = None) -> np.ndarray:

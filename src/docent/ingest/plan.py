@@ -1,6 +1,8 @@
 """What a sync of one source has to do, decided from a listing and the manifest alone.
 
-Files whose size and modification time match their record are unchanged and are never read.
+Files whose size and modification time match their record are unchanged and are never read,
+except those quarantined because a program was missing (stage "tool": Tesseract, LibreOffice),
+which every run tries again, so installing the program is all it takes.
 Files under the root that the listing no longer shows are to be deleted, unless that would
 remove more than ``sync.max_delete_share`` of the root's documents: a truncated or failed
 listing must never empty the index, so such a plan deletes nothing and says why.
@@ -46,7 +48,7 @@ def plan_sync(
         same_stat = rec is not None and rec.size == f.size and rec.mtime == f.mtime
         if f.refused and not (same_stat and rec.status == "quarantined"):  # never left indexed
             plan.refused.append((f, f.refused))
-        elif same_stat and (rec.status == "indexed" or not retry_quarantined):
+        elif same_stat and (rec.status == "indexed" or not (retry_quarantined or rec.stage == "tool")):
             plan.unchanged.append(f)
         elif f.size > limit:
             mib = settings.parsing.max_file_mb

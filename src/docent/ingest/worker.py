@@ -15,7 +15,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
 
 from docent.ingest.parse import Element, ParseError, parse_bytes, preload  # noqa: E402
+from docent.ingest.scan import ScanReport  # noqa: E402
 from docent.ingest.sources import display_name, read_bytes  # noqa: E402
+from docent.settings import ParseSettings  # noqa: E402
 
 PARSER_NICENESS = 10
 
@@ -28,6 +30,7 @@ class WorkResult:
     elements: list[Element] | None = None
     error: str | None = None
     stage: str | None = None
+    scan: ScanReport | None = None
 
 
 def warm_up(filenames: list[str] | None = None) -> None:
@@ -40,15 +43,16 @@ def warm_up(filenames: list[str] | None = None) -> None:
     preload(filenames)
 
 
-def load_and_parse(uri: str, known_hash: str | None, strategy: str, storage_options: dict | None) -> WorkResult:
+def load_and_parse(uri: str, known_hash: str | None, settings: ParseSettings, storage_options: dict | None) -> WorkResult:
     data = read_bytes(uri, storage_options)
     digest = hashlib.sha256(data).hexdigest()
     if digest == known_hash:
         return WorkResult(digest)
     name = display_name(uri)
     try:
-        return WorkResult(digest, elements=parse_bytes(data, name, strategy=strategy).elements)
+        parsed = parse_bytes(data, name, settings)
+        return WorkResult(digest, elements=parsed.elements, scan=parsed.scan)
     except ParseError as exc:
-        return WorkResult(digest, error=exc.reason, stage="parse")
+        return WorkResult(digest, error=exc.reason, stage=exc.stage)
     except Exception as exc:  # a parser bug must quarantine one file, never stop the run
         return WorkResult(digest, error=f"parser failed: {type(exc).__name__}: {exc}"[:500], stage="parse")

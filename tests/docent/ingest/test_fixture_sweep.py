@@ -1,5 +1,6 @@
 """Unstructured's own example documents through the real pipeline: each one ends indexed or
-quarantined with a sensible reason, never as a crash or a hang."""
+quarantined with a sensible reason, never as a crash or a hang; scans, pictures and a legacy
+.doc are searchable by a phrase they contain (real Tesseract and LibreOffice)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ FIXTURES = (Path(__file__).parents[3] / ".." / "shared" / "data" / "parser-fixtu
 
 EXPECTED_QUARANTINE = {
     "empty.txt": "empty",
-    "simple.doc": "LibreOffice",
     "password.pdf": "encrypted",
-    "loremipsum-flat.pdf": "no text layer",
+}
+FOUND_BY = {  # file: a phrase seen only in its picture (or, for .doc, through LibreOffice)
+    "loremipsum-flat.pdf": "Curabitur eget lacus sollicitudin",
+    "single_table.pdf": "mean chunks per document",
+    "table-multi-row-column-cells.pdf": "Dexterity Mobility Low Vision",
+    "double-column-A.jpg": "Extent of the competitive service",
+    "layout-parser-paper-with-table.jpg": "Current layout detection models",
+    "table-multi-row-column-cells.png": "Dexterity Mobility Low Vision",
+    "simple.doc": "favorite things Parrots Hockey",
 }
 
 
@@ -34,6 +42,9 @@ def test_every_fixture_is_indexed_or_quarantined(settings, embedder):
     for name, words in EXPECTED_QUARANTINE.items():
         assert words in by_name.get(name, ""), (name, by_name.get(name))
     assert len(report.new) >= 45
+    for name, phrase in FOUND_BY.items():
+        hits = ws.retriever.search(phrase, k=10, mode="bm25")
+        assert any(h.chunk.source_uri.endswith("/" + name) for h in hits), (name, phrase)
     records = ws.manifest.all().values()
     assert sum(r.chunks for r in records if r.status == "indexed") == ws.index.count() == report.chunks
     hit = ws.retriever.search("Norwich City football club", k=3, mode="bm25")

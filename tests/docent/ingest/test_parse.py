@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from docent.ingest.parse import Element, ParsedDocument, ParseError, parse_bytes
+from docent.settings import ParseSettings
 from tests.pdf_writer import escape, write_pdf
 
 ACCENTED = "Café crème brûlée costs 12 € – naïve résumé, Grüße aus München."
@@ -239,7 +240,7 @@ def test_layout_strategies_need_unstructured_inference() -> None:
     else:
         pytest.skip("unstructured[pdf] is installed here")
     with pytest.raises(ParseError, match="unstructured_inference"):
-        parse_bytes(make_pdf([["Some text."]]), "a.pdf", strategy="hi_res")
+        parse_bytes(make_pdf([["Some text."]]), "a.pdf", ParseSettings(strategy="hi_res"))
 
 
 def test_unknown_extension_is_sniffed_from_content() -> None:
@@ -287,7 +288,7 @@ def test_encrypted_pdf_needs_a_password() -> None:
     ("filename", "data", "reason"),
     [
         ("report.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "LibreOffice"),
-        ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "OCR is not enabled"),
+        ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a readable image"),
         ("broken.docx", b"PK\x03\x04 definitely not a zip archive", "DOCX"),
         ("broken.xlsx", b"not a spreadsheet at all", "XLSX"),
         ("broken.pptx", b"PK\x05\x06" + b"\x00" * 18, "PPTX"),

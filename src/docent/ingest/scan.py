@@ -1,0 +1,132 @@
+"""Scans and pictures as documents: image files read frame by frame, OCR'd pages made into
+elements, and the document's scan report (which pages were OCR'd, how confidently, which gave nothing).
+
+Pictures are opened with Pillow (HEIC through pi-heif). A picture's size is checked from its
+header before any pixel is decoded, so a file that declares 50,000 x 50,000 pixels is refused
+without using memory; a TIFF frame that cannot be decoded is noted and the other frames are kept.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from docent.ingest.ocr import OcrOptions, PageText, recognise_all
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+MAX_PIXELS = 120_000_000  # a 600 dpi A3 page is 70 megapixels
+IMAGE_KINDS = ("jpg", "png", "gif", "bmp", "tiff", "heic", "webp")
+
+
+class ScanError(Exception):
+    """The picture cannot be read at all; ``reason`` is short and meant for humans."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ScanReport:
+    """What OCR did to one document, shown by ``docent status`` and the Ingestion page."""
+
+    pages: int = 0
+    ocr_pages: int = 0
+    confidences: list[float] = field(default_factory=list)  # per OCR'd page that had words
+    notes: list[str] = field(default_factory=list)  # pages that gave nothing or read poorly
+    blocked: str | None = None  # why pages that needed OCR were not OCR'd (Tesseract missing)
+
+    @property
+    def confidence(self) -> float | None:
+        """Mean word confidence over the OCR'd pages (0-100)."""
+        return sum(self.confidences) / len(self.confidences) if self.confidences else None
+
+    def columns(self) -> dict[str, Any]:
+        """The manifest's columns for this report."""
+        confidence = self.confidence
+        return {"pages": self.pages, "ocr_pages": self.ocr_pages, "notes": "\n".join(self.notes) or None,
+                "ocr_confidence": round(confidence, 1) if confidence is not None else None}
+
+    def add(self, page: int, text: PageText, min_confidence: float) -> None:
+        self.ocr_pages += 1
+        if text.confidence is None:
+            self.notes.append(f"page {page}: OCR found no text")
+            return
+        self.confidences.append(text.confidence)
+        if text.confidence < min_confidence:
+            self.notes.append(f"page {page}: OCR confidence {text.confidence:.0f} is below "
+                              f"parsing.ocr_min_confidence ({min_confidence:g}); its text is kept")
+
+
+def elements_from(text: PageText, page: int) -> list[Any]:
+    """unstructured elements for one OCR'd page, each carrying its paragraph's ``ocr_confidence``."""
+    from unstructured.partition.text import element_from_text
+
+    out = []
+    for paragraph in text.paragraphs:
+        el = element_from_text(paragraph.text)
+        el.metadata.page_number = page
+        el.metadata.ocr_confidence = round(paragraph.confidence, 1)
+        out.append(el)
+    return out
+
+
+def partition_image(data: bytes, options: OcrOptions) -> tuple[list[Any], ScanReport]:
+    """Every frame of a picture file OCR'd, one page per frame (a TIFF's pages; other formats'
+    first frame only: an animated GIF is not a document)."""
+    report = ScanReport()
+    numbers: deque[int] = deque()
+
+    def pictures() -> Iterator[tuple[Image, int | None]]:
+        for number, picture, dpi in _frames(data, report):
+            numbers.append(number)
+            yield picture, dpi
+
+    elements: list[Any] = []
+    for text in recognise_all(pictures(), options):
+        number = numbers.popleft()
+        report.add(number, text, options.min_confidence)
+        elements += elements_from(text, number)
+    return elements, report
+
+
+def _frames(data: bytes, report: ScanReport) -> Iterator[tuple[int, Image, int | None]]:
+    """(page number, frame, dpi) for each frame that decodes; one that does not is noted in ``report``."""
+    from PIL import Image, UnidentifiedImageError
+    from pi_heif import register_heif_opener
+
+    register_heif_opener()
+    Image.MAX_IMAGE_PIXELS = None  # checked below, from the header, with a clearer message
+    try:
+        picture = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise ScanError("not a readable image (unknown or corrupt format)") from None
+    except (OSError, ValueError) as exc:
+        raise ScanError(f"not a readable image ({type(exc).__name__}: {exc})"[:200]) from None
+    width, height = picture.size
+    if width * height > MAX_PIXELS:
+        raise ScanError(f"image too large: {width:,} x {height:,} pixels (the limit is "
+                        f"{MAX_PIXELS // 1_000_000} megapixels)")
+    try:
+        count = picture.n_frames if picture.format == "TIFF" else 1  # an animated GIF is not a document
+    except (OSError, ValueError, EOFError) as exc:
+        raise ScanError(f"corrupt image ({type(exc).__name__}: {exc})"[:200]) from None
+    dpi = picture.info.get("dpi", (0, 0))[0]
+    for number in range(1, count + 1):
+        report.pages = number
+        try:
+            picture.seek(number - 1)
+            if picture.width * picture.height > MAX_PIXELS:
+                report.notes.append(f"page {number}: too large ({picture.width:,} x {picture.height:,} pixels); skipped")
+                continue
+            picture.load()
+            frame = picture.copy()
+        except (OSError, ValueError, EOFError, SyntaxError) as exc:
+            report.notes.append(f"page {number}: unreadable ({type(exc).__name__}); skipped")
+            continue
+        yield number, frame, int(dpi) if dpi and dpi >= 50 else None
