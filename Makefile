@@ -16,9 +16,23 @@ export DO_NOT_TRACK := 1
 export SCARF_NO_ANALYTICS := true
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app bench-eval bench-golden bench-reports
+.PHONY: setup tools demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app bench-eval bench-golden bench-reports
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed tools
+
+# Debian programs the parsers call: Tesseract (OCR of scans and pictures, with its orientation
+# model) and LibreOffice (.doc, .xls, .ppt). Installed with apt when missing and run as root;
+# otherwise the missing packages are named, and the files that need them are quarantined (and
+# tried again by every ingestion once they are installed).
+TOOL_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd libreoffice-core-nogui \
+	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
+tools:
+	@missing=$$(for p in $(TOOL_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then echo "installing $$missing" && apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing Debian packages (scans and legacy office files will be quarantined): $$missing" >&2; fi; \
+	fi
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -49,6 +49,26 @@ def test_ingest_search_status(tmp_path):
     assert f"{docs}/bad.pdf (parse)" in " ".join(status.split())  # the path, not its percent-encoded URI
 
 
+def test_scans_and_pictures_are_searchable_and_status_says_they_were_ocrd(tmp_path):
+    from tests.docent.ingest.scans import encoded, page, scanned_pdf
+
+    docs = tmp_path / "scans"
+    docs.mkdir()
+    annex = page(["Annex: deliveries to the Utrecht depot arrive on Tuesdays."])
+    (docs / "contract.pdf").write_bytes(scanned_pdf(page(), annex.rotate(90, expand=True)))
+    (docs / "receipt.jpg").write_bytes(encoded(page(["Receipt: two espressos at the Harbour Cafe, 7.40"]), "JPEG"))
+    data = tmp_path / "data"
+    run(["ingest", str(docs)], data)
+    hits = [json.loads(line) for line in run(["search", "espressos Harbour Cafe", "-k", "1", "--json"], data).stdout.splitlines()]
+    assert hits[0]["source"].endswith("receipt.jpg") and "7.40" in hits[0]["text"]
+    for question, number in (("terminate ninety days notice", 1), ("Utrecht depot deliveries", 2)):
+        hit = json.loads(run(["search", question, "-k", "1", "--json"], data).stdout.splitlines()[0])
+        assert hit["source"].endswith("contract.pdf") and hit["page"] == number
+    status = " ".join(run(["status"], data).stdout.split())
+    assert "2 read by OCR" in status
+    assert "contract.pdf: 2 of 2 page(s) OCR'd, mean confidence" in status and "page 2: turned 90°" in status
+
+
 def test_bad_input_gets_a_clear_message(tmp_path):
     missing = run(["ingest", str(tmp_path / "nope")], tmp_path / "d", check=False)
     assert missing.returncode == 2 and "no such folder" in missing.stderr

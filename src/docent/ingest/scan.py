@@ -54,6 +54,8 @@ class ScanReport:
 
     def add(self, page: int, text: PageText, min_confidence: float) -> None:
         self.ocr_pages += 1
+        if text.rotated:
+            self.notes.append(f"page {page}: turned {text.rotated}° clockwise before reading")
         if text.confidence is None:
             self.notes.append(f"page {page}: OCR found no text")
             return

@@ -64,3 +64,14 @@ def test_oversize_files_are_quarantined_unread_and_quarantined_ones_retried_on_r
     assert [f.uri for f, _ in plan.refused] == [big.uri] and "parsing.max_file_mb" in plan.refused[0][1]
     assert plan.todo == [] and plan.unchanged == bad
     assert plan_sync(ROOT, bad, known(bad, status="quarantined"), settings, retry_quarantined=True).todo == bad
+
+
+def test_documents_waiting_for_a_program_are_tried_again_without_asking(settings):
+    corpus = files(3)
+    records = known(corpus, status="quarantined")
+    waiting = doc_id_for(corpus[0].uri)
+    records[waiting] = DocumentRecord(waiting, corpus[0].uri, "h", 100, 1.0, "quarantined",
+                                      "an image file; OCR needs tesseract ...", 0, "tool")
+    plan = plan_sync(ROOT, corpus, records, settings)
+    assert [f.uri for f in plan.todo] == [corpus[0].uri]  # the corrupt ones wait for --retry-quarantined
+    assert len(plan_sync(ROOT, corpus, records, settings, retry_quarantined=True).todo) == 3
