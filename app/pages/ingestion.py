@@ -1,4 +1,5 @@
-"""Ingestion: what is indexed, what waits, what was quarantined and why; retry the quarantined."""
+"""Ingestion: what is indexed, what waits, what was quarantined and why; retry the quarantined;
+which documents were read by OCR, and how confidently."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ st.title("Ingestion")
 records = list(ws.manifest.all().values())
 frame = pd.DataFrame(
     [{"document": path_or_url(r.source_uri), "status": r.status, "stage": r.stage or "", "reason": r.error or "",
-      "chunks": r.chunks, "updated": r.updated_at} for r in records]
+      "chunks": r.chunks, "pages": r.pages, "OCR pages": r.ocr_pages,
+      "OCR confidence": r.ocr_confidence, "notes": r.notes or "", "updated": r.updated_at} for r in records]
 )
 pending: list[str] = []
 for root in ws.settings.sync.sources:
@@ -45,6 +47,15 @@ if len(quarantined):
                     report = ws.ingest(root, retry_quarantined=True)
                     st.success(f"{root}: {len(report.new) + len(report.updated)} re-processed, "
                                f"{len(report.quarantined)} still quarantined")
+scanned = frame[frame["OCR pages"].fillna(0) > 0] if len(frame) else frame
+if len(scanned):
+    st.subheader("Read by OCR")
+    st.caption(f"Pages without a usable text layer, and pictures, are read by Tesseract (parsing.ocr: "
+               f"{ws.settings.parsing.ocr}); a page below parsing.ocr_min_confidence "
+               f"({ws.settings.parsing.ocr_min_confidence:g}) is kept and named in its notes.")
+    st.dataframe(scanned[["document", "pages", "OCR pages", "OCR confidence", "notes"]], hide_index=True,
+                 width="stretch", column_config={"OCR confidence": st.column_config.ProgressColumn(
+                     "OCR confidence", min_value=0, max_value=100, format="%.0f")})
 if pending:
     st.subheader("Pending")
     st.dataframe(pd.DataFrame({"document": pending}), hide_index=True, width="stretch")
