@@ -3,8 +3,8 @@
 Why it is done this way:
 - One ``tesseract`` process per page, with ``OMP_THREAD_LIMIT=1``: Tesseract's own threads made a
   page several times slower on 2 cores; pages run side by side instead (``OcrOptions.processes``).
-- Pages go to Tesseract as uncompressed grey PGM on stdin: nothing touches the disk, and PNG
-  compression would cost more than the pipe.
+- Pages go to Tesseract uncompressed (PGM, or PPM when the page has colour) on stdin: nothing
+  touches the disk, and PNG compression would cost more than the pipe.
 - Its TSV output gives each word's confidence and its block, paragraph and line, so paragraphs
   keep Tesseract's layout analysis (a scanned table comes out row by row in reading order).
 - Orientation detection (``--psm 0``) costs about a second a page, so it runs only when the
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _WEAK_WORDS = 10  # an upright reading with fewer words, or a low confidence, asks for orientation
 _WEAK_CONFIDENCE = 70.0
 _OSD_SCALES = (2, 1)
+_COLOUR_SPREAD = 24  # the largest channel difference of a pixel of a grey page, scanner noise included
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def check(languages: Iterable[str]) -> None:
 
 def recognise(image: Image, options: OcrOptions, dpi: int | None = None) -> PageText:
     """The text of one picture of a page, turned upright first when Tesseract sees it is not."""
-    grey = _grey(image)
+    grey = _prepared(image)
     page = _read(grey, options, dpi)
     if page.words >= _WEAK_WORDS and (page.confidence or 0) >= _WEAK_CONFIDENCE:
         return page
@@ -131,20 +132,26 @@ def _over_budget(options: OcrOptions, done: int) -> ToolError:
                     f"{done} page(s); raise it for long scans")
 
 
-def _grey(image: Image) -> Image:
-    """8-bit grey, transparent areas white (a transparent PNG is otherwise black on black)."""
+def _prepared(image: Image) -> Image:
+    """Grey, or RGB when the page has colour: Tesseract thresholds each colour channel, which
+    keeps dark text on a coloured table header that one grey threshold turns to black. Transparent
+    areas become white (a transparent PNG is otherwise black on black)."""
     from PIL import Image as PILImage
 
     if image.mode in ("RGBA", "LA", "P", "PA"):
         rgba = image.convert("RGBA")
-        white = PILImage.new("RGBA", rgba.size, "white")
-        image = PILImage.alpha_composite(white, rgba)
-    return image if image.mode == "L" else image.convert("L")
+        image = PILImage.alpha_composite(PILImage.new("RGBA", rgba.size, "white"), rgba)
+    if image.mode == "L":
+        return image
+    rgb = image.convert("RGB")
+    small = rgb.resize((64, 64))
+    spread = max(max(px) - min(px) for px in small.getdata())
+    return rgb if spread > _COLOUR_SPREAD else rgb.convert("L")
 
 
 def _pgm(image: Image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, format="PPM")  # an "L" picture is written as PGM
+    image.save(buf, format="PPM")  # an "L" picture is written as PGM, an "RGB" one as PPM
     return buf.getvalue()
 
 

@@ -56,7 +56,7 @@ class Page:
     lines: list[Line]
     edges: list[dict[str, Any]]
     image_cover: float = 0.0  # share of the page that pictures cover (a scan's is about 1)
-    picture: Image | None = None  # the page rendered in grey, when it is to be OCR'd
+    picture: Image | None = None  # the page rendered, when it is to be OCR'd
 
 
 def read_pages(data: bytes, render: Callable[[Page], bool] | None = None, dpi: int = 300) -> Iterator[Page]:
@@ -76,7 +76,7 @@ def read_pages(data: bytes, render: Callable[[Page], bool] | None = None, dpi: i
             try:
                 read = _read(page, index + 1)
                 if render is not None and render(read):
-                    read.picture = page.render(scale=dpi / 72, grayscale=True).to_pil()
+                    read.picture = page.render(scale=dpi / 72).to_pil()  # colour: see docent.ingest.ocr
                 yield read
             finally:
                 page.close()

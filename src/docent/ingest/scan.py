@@ -99,8 +99,8 @@ def partition_image(data: bytes, options: OcrOptions) -> tuple[list[Any], ScanRe
 
 def _frames(data: bytes, report: ScanReport) -> Iterator[tuple[int, Image, int | None]]:
     """(page number, frame, dpi) for each frame that decodes; one that does not is noted in ``report``."""
-    from PIL import Image, UnidentifiedImageError
     from pi_heif import register_heif_opener
+    from PIL import Image, UnidentifiedImageError
 
     register_heif_opener()
     Image.MAX_IMAGE_PIXELS = None  # checked below, from the header, with a clearer message

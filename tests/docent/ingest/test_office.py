@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 
-from docent.ingest import office
 from docent.ingest.parse import ParseError, parse_bytes
 from docent.ingest.tools import ToolError, run
 
