@@ -9,6 +9,8 @@ without using memory; a TIFF frame that cannot be decoded is noted and the other
 from __future__ import annotations
 
 import io
+import re
+import warnings
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
 MAX_PIXELS = 120_000_000  # a 600 dpi A3 page is 70 megapixels
+warnings.filterwarnings("ignore", message="Image size .* could be decompression bomb")
 IMAGE_KINDS = ("jpg", "png", "gif", "bmp", "tiff", "heic", "webp")
 
 
@@ -99,21 +102,10 @@ def partition_image(data: bytes, options: OcrOptions) -> tuple[list[Any], ScanRe
 
 def _frames(data: bytes, report: ScanReport) -> Iterator[tuple[int, Image, int | None]]:
     """(page number, frame, dpi) for each frame that decodes; one that does not is noted in ``report``."""
-    from pi_heif import register_heif_opener
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    register_heif_opener()
-    Image.MAX_IMAGE_PIXELS = None  # checked below, from the header, with a clearer message
-    try:
-        picture = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError:
-        raise ScanError("not a readable image (unknown or corrupt format)") from None
-    except (OSError, ValueError) as exc:
-        raise ScanError(f"not a readable image ({type(exc).__name__}: {exc})"[:200]) from None
-    width, height = picture.size
-    if width * height > MAX_PIXELS:
-        raise ScanError(f"image too large: {width:,} x {height:,} pixels (the limit is "
-                        f"{MAX_PIXELS // 1_000_000} megapixels)")
+    picture_format(data)  # a picture, of a sane size (checked from its header)
+    picture = Image.open(io.BytesIO(data))
     try:
         count = picture.n_frames if picture.format == "TIFF" else 1  # an animated GIF is not a document
     except (OSError, ValueError, EOFError) as exc:
@@ -132,3 +124,30 @@ def _frames(data: bytes, report: ScanReport) -> Iterator[tuple[int, Image, int |
             report.notes.append(f"page {number}: unreadable ({type(exc).__name__}); skipped")
             continue
         yield number, frame, int(dpi) if dpi and dpi >= 50 else None
+
+
+def picture_format(data: bytes) -> str:
+    """The picture's format ("PNG", "JPEG", ...), read from its header: ScanError when ``data`` is
+    not a picture or declares more than :data:`MAX_PIXELS` (nothing is decoded)."""
+    from pi_heif import register_heif_opener
+    from PIL import Image, UnidentifiedImageError
+
+    register_heif_opener()
+    try:
+        picture = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:  # Pillow's own check, at twice its limit
+        declared = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(declared.group(1)):,} pixels" if declared else "too many pixels"
+        raise ScanError(f"image too large: {size} (the limit is {MAX_PIXELS // 1_000_000} megapixels)") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ScanError("not a readable image (unknown or corrupt format)") from None
+    if picture.width * picture.height > MAX_PIXELS:
+        raise ScanError(f"image too large: {picture.width:,} x {picture.height:,} pixels (the limit is "
+                        f"{MAX_PIXELS // 1_000_000} megapixels)")
+    return str(picture.format)
+
+
+def picture_text(data: bytes, options: OcrOptions) -> str:
+    """The text OCR reads in a picture's first page ("" when there is none)."""
+    elements, _ = partition_image(data, options)
+    return " ".join(" ".join(el.text for el in elements).split())
