@@ -143,9 +143,11 @@ def _prepared(image: Image) -> Image:
         image = PILImage.alpha_composite(PILImage.new("RGBA", rgba.size, "white"), rgba)
     if image.mode == "L":
         return image
+    from PIL import ImageChops
+
     rgb = image.convert("RGB")
-    small = rgb.resize((64, 64))
-    spread = max(max(px) - min(px) for px in small.getdata())
+    r, g, b = rgb.resize((64, 64)).split()
+    spread = max(ImageChops.difference(x, y).getextrema()[1] for x, y in ((r, g), (g, b), (r, b)))
     return rgb if spread > _COLOUR_SPREAD else rgb.convert("L")
 
 

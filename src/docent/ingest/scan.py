@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
 MAX_PIXELS = 120_000_000  # a 600 dpi A3 page is 70 megapixels
-warnings.filterwarnings("ignore", message="Image size .* could be decompression bomb")
 IMAGE_KINDS = ("jpg", "png", "gif", "bmp", "tiff", "heic", "webp")
 
 
@@ -102,10 +101,7 @@ def partition_image(data: bytes, options: OcrOptions) -> tuple[list[Any], ScanRe
 
 def _frames(data: bytes, report: ScanReport) -> Iterator[tuple[int, Image, int | None]]:
     """(page number, frame, dpi) for each frame that decodes; one that does not is noted in ``report``."""
-    from PIL import Image
-
-    picture_format(data)  # a picture, of a sane size (checked from its header)
-    picture = Image.open(io.BytesIO(data))
+    picture = _open(data)
     try:
         count = picture.n_frames if picture.format == "TIFF" else 1  # an animated GIF is not a document
     except (OSError, ValueError, EOFError) as exc:
@@ -127,14 +123,21 @@ def _frames(data: bytes, report: ScanReport) -> Iterator[tuple[int, Image, int |
 
 
 def picture_format(data: bytes) -> str:
-    """The picture's format ("PNG", "JPEG", ...), read from its header: ScanError when ``data`` is
-    not a picture or declares more than :data:`MAX_PIXELS` (nothing is decoded)."""
+    """The picture's format ("PNG", "JPEG", ...): ScanError when ``data`` is not a picture or
+    declares more than :data:`MAX_PIXELS` (nothing is decoded)."""
+    return str(_open(data).format)
+
+
+def _open(data: bytes) -> Image:
+    """The picture, its header read and checked, its pixels not decoded yet."""
     from pi_heif import register_heif_opener
     from PIL import Image, UnidentifiedImageError
 
     register_heif_opener()
     try:
-        picture = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # Pillow warns above 89 megapixels: the limit here is ours
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:  # Pillow's own check, at twice its limit
         declared = re.search(r"\((\d+) pixels\)", str(exc))
         size = f"{int(declared.group(1)):,} pixels" if declared else "too many pixels"
@@ -144,7 +147,7 @@ def picture_format(data: bytes) -> str:
     if picture.width * picture.height > MAX_PIXELS:
         raise ScanError(f"image too large: {picture.width:,} x {picture.height:,} pixels (the limit is "
                         f"{MAX_PIXELS // 1_000_000} megapixels)")
-    return str(picture.format)
+    return picture
 
 
 def picture_text(data: bytes, options: OcrOptions) -> str:
