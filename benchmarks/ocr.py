@@ -29,8 +29,8 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from docent.ingest import office
-from docent.ingest.ocr import recognise
-from docent.ingest.parse import ocr_options, parse_bytes
+from docent.ingest.ocr import OcrOptions, recognise
+from docent.ingest.parse import parse_bytes
 from docent.settings import ParseSettings, load_settings
 from docent.workspace import Workspace
 
@@ -111,7 +111,7 @@ def scanned_pdf(pages: int, path: Path) -> None:
 
 def speed(pages: int, text_pdf: Path) -> dict:
     sample = [text_page(i) for i in range(3)]
-    options = ocr_options(ParseSettings())
+    options = OcrOptions.from_settings(ParseSettings())
     started = time.perf_counter()
     words = sum(recognise(p, options, 300).words for p in sample)
     per_page = (time.perf_counter() - started) / len(sample)

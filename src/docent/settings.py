@@ -140,6 +140,10 @@ class ChatSettings(BaseModel):
     widen: bool = Field(True, description="give the model each hit's neighbouring chunks (the rest of its table or "
                         "section) within context_tokens: search small, read big")
     max_active_streams: int = Field(64, ge=1, description="streams one process serves at once; more are refused")
+    max_image_mb: float = Field(10.0, gt=0, description="a picture attached to a question, at most")
+    vision: Literal["auto", "on", "off"] = Field(
+        "auto", description="send an attached picture to the model itself: auto asks litellm whether chat.model "
+        "reads images; the picture's OCR text always joins the search and the question")
 
 
 class ReviewSettings(BaseModel):

@@ -69,3 +69,17 @@ def test_ctrl_c_cancels_the_answer_and_closes_the_model_connection(data, fake_ll
     assert request["disconnected_at"] and request["tokens_sent"] < 200
     stats = json.loads(run(["stats", "--json"], data).stdout)
     assert stats["states"].get("cancelled") == 1
+
+
+def test_ask_with_a_picture_reads_it_and_a_bad_picture_is_refused(data, tmp_path):
+    from tests.docent.ingest.scans import encoded, page
+
+    screenshot = tmp_path / "question.png"
+    screenshot.write_bytes(encoded(page(["How long does parental leave last?"], size=60), "PNG"))
+    out = run(["ask", "--image", str(screenshot), "Can you answer this?"], data).stdout
+    assert "sixteen weeks" in out and "policy.md" in out
+    missing = run(["ask", "--image", str(tmp_path / "nope.png"), "What is this?"], data, check=False)
+    assert missing.returncode == 2 and "no such picture" in missing.stderr
+    (tmp_path / "notes.png").write_text("not a picture")
+    bad = run(["ask", "--image", str(tmp_path / "notes.png"), "What is this?"], data, check=False)
+    assert bad.returncode == 2 and "not a readable image" in bad.stderr

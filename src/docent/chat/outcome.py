@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from docent.chat.answer_cache import CachedAnswer
+from docent.chat.attachments import Picture
 from docent.chat.states import State
 from docent.generate.citations import ground, judge
 from docent.generate.llm import LLMCall
@@ -39,6 +40,7 @@ class Request:
     model: str
     new_conversation: bool
     command_ms: float | None = None
+    picture: Picture | None = None  # attached to the question; kept in memory only (not recorded)
 
 
 @dataclass

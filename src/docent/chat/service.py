@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from docent.chat.answer_cache import AnswerCache, open_answer_cache
+from docent.chat.attachments import PictureError, accept_picture
 from docent.chat.events import ChatEvent
 from docent.chat.finalize import Finalizer
 from docent.chat.outcome import Request
@@ -116,8 +117,12 @@ class ChatService:
 
     # -- command path -------------------------------------------------------------------------
 
-    def start(self, question: str, conversation_id: str | None = None, filters: dict | None = None) -> str:
-        """Validate and record a question as ``queued``; return the answer's message id."""
+    def start(self, question: str, conversation_id: str | None = None, filters: dict | None = None,
+              picture: bytes | None = None) -> str:
+        """Validate and record a question as ``queued``; return the answer's message id.
+
+        ``picture`` (an attached image) is checked here; the answer's stream reads it, in this process.
+        """
         began = time.perf_counter()
         chat = self.settings.chat
         if not isinstance(question, str) or not question.strip():
@@ -132,6 +137,10 @@ class ChatService:
                 "(chat.max_question_chars)"
             )
         filters = self._check_filters(filters)
+        try:
+            attached = accept_picture(picture, chat.max_image_mb) if picture is not None else None
+        except PictureError as exc:
+            raise ChatRequestError(str(exc)) from None
         with self._lock:
             if len(self._pending) + len(self._active) >= chat.max_active_streams:
                 raise ChatRequestError(
@@ -144,7 +153,8 @@ class ChatService:
             )
         except UnknownConversation:
             raise ChatRequestError(f"no conversation {conversation_id!r}: start a new one (omit the id)") from None
-        request = Request(message_id, conversation_id, question, filters, chat.model, new, (time.perf_counter() - began) * 1000)
+        request = Request(message_id, conversation_id, question, filters, chat.model, new,
+                          (time.perf_counter() - began) * 1000, attached)
         with self._lock:
             self._pending[message_id] = request
         return message_id
@@ -175,9 +185,10 @@ class ChatService:
 
         return run_stream(self, message_id)
 
-    async def ask(self, question: str, conversation_id: str | None = None, filters: dict | None = None):
+    async def ask(self, question: str, conversation_id: str | None = None, filters: dict | None = None,
+                  picture: bytes | None = None):
         """``start`` then ``stream``, for callers that need no handle in between (CLI, benchmarks)."""
-        message_id = await asyncio.to_thread(self.start, question, conversation_id, filters)
+        message_id = await asyncio.to_thread(self.start, question, conversation_id, filters, picture)
         async for event in self.stream(message_id):
             yield event
 

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from docent.chat.answer_cache import CachedAnswer, exact_key, is_fresh, scope_key
+from docent.chat.attachments import read_picture, vision
 from docent.chat.context import fit, token_counter, widen
 from docent.chat.events import ChatEvent, ErrorEvent, FinalEvent, HeldEvent, SourcesEvent, TokenEvent
 from docent.chat.outcome import Outcome, Request, submit_outcome
@@ -120,7 +121,9 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
     if trace:
         out.traces.append(trace)
     reader = service.retriever.current() if hasattr(service.retriever, "current") else service.retriever
-    cache = service.answer_cache
+    cache = service.answer_cache if req.picture is None else None  # a picture's answer is its own
+    seen = await asyncio.to_thread(read_picture, req.picture, service.settings.parsing) if req.picture else ""
+    query = f"{out.standalone}\n{seen}" if seen else out.standalone
     context = hashlib.sha256(json.dumps(history).encode()).hexdigest() if history else ""
     out.scope = scope_key(
         filters=req.filters, context=context, index_version=reader.version, model=chat.model, prompt_version=PROMPT_VERSION
@@ -128,7 +131,7 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
     out.key = exact_key(out.standalone, out.scope)
     if cache is not None and (hit := await asyncio.to_thread(_lookup, service, lambda: cache.get(out.key), held)):
         return _serve_cached(out, hit, "exact", emit)
-    out.vector = await asyncio.to_thread(reader.embedder.embed_query, out.standalone)
+    out.vector = await asyncio.to_thread(reader.embedder.embed_query, query)
     threshold = service.settings.cache.semantic_threshold
     if cache is not None and threshold < 1.0:
         similar = lambda: (cache.find_similar(out.scope, out.vector, threshold) or (None,))[0]  # noqa: E731
@@ -136,20 +139,21 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
             return _serve_cached(out, hit, "semantic", emit)
 
     began = time.perf_counter()
-    hits = await asyncio.to_thread(reader.search, out.standalone, filters=req.filters, vector=out.vector)
+    hits = await asyncio.to_thread(reader.search, query, filters=req.filters, vector=out.vector)
     out.metrics["retrieval_ms"] = round((time.perf_counter() - began) * 1000, 2)
     count = token_counter(chat.model)
     fitted = fit([Source.from_hit(i + 1, h) for i, h in enumerate(hits)], chat.context_tokens, count)
     out.sources = await asyncio.to_thread(widen, fitted, reader.index, chat.context_tokens, count) if chat.widen else fitted
     out.retrieval = {
-        "index_version": reader.version, "query": out.standalone, "mode": reader.settings.mode,
+        "index_version": reader.version, "query": query, "mode": reader.settings.mode,
         "k": reader.settings.k, "latency_ms": out.metrics["retrieval_ms"],
         "chunk_ids": [s.chunk_id for s in out.sources], "scores": [s.score for s in out.sources],
         "sources": [s.to_dict() for s in out.sources],
     }
     emit(SourcesEvent(req.message_id, out.standalone, out.sources))
 
-    model_stream = await open_stream(build_messages(out.standalone, out.sources, history), chat)
+    picture_url = req.picture.data_url() if req.picture and vision(chat) else None
+    model_stream = await open_stream(build_messages(out.standalone, out.sources, history, seen, picture_url), chat)
     out.call = model_stream.call
     checkpointed = time.perf_counter()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -21,10 +22,15 @@ def ask(
     conversation: Optional[str] = typer.Option(None, "--conversation", "-c", help="Continue this conversation id."),
     doc_id: Optional[str] = typer.Option(None, help="Answer only from this document."),
     as_json: bool = typer.Option(False, "--json", help="Print the events as JSON lines instead of text."),
+    image: Optional[Path] = typer.Option(None, "--image", help="A picture that goes with the question (its text is "
+                                         "read by OCR; a model that reads images also sees it)."),
 ) -> None:
     """Answer a question from the indexed documents, streaming it with numbered sources. Ctrl-C stops it."""
     from docent.chat.service import ChatRequestError
 
+    if image is not None and not image.is_file():
+        err.print(f"[red]no such picture: {escape(str(image))}[/red]")
+        raise typer.Exit(2)
     ws = workspace()
     if ws.retriever.index.count() == 0:
         err.print("[red]the index is empty: run `docent ingest PATH` first[/red]")
@@ -32,7 +38,8 @@ def ask(
     service = ws.chat
     service.warm_up()
     try:
-        message_id = service.start(question, conversation, {"doc_id": doc_id} if doc_id else None)
+        picture = image.read_bytes() if image is not None else None
+        message_id = service.start(question, conversation, {"doc_id": doc_id} if doc_id else None, picture)
     except ChatRequestError as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None

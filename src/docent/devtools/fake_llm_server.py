@@ -81,6 +81,21 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     return str(content)
 
 
+def _user_parts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last user message's content parts as logged: a text part's text, an image part's URL
+    scheme and media type and its length (not the whole data URL)."""
+    content = next((m.get("content") or "" for m in reversed(messages or []) if m.get("role") == "user"), "")
+    parts = content if isinstance(content, list) else [{"type": "text", "text": str(content)}]
+    logged = []
+    for part in parts:
+        if isinstance(part, dict) and part.get("type") == "image_url":
+            url = str((part.get("image_url") or {}).get("url", ""))
+            logged.append({"type": "image_url", "head": url.split(",", 1)[0], "length": len(url)})
+        elif isinstance(part, dict):
+            logged.append({"type": part.get("type"), "text": part.get("text", "")})
+    return logged
+
+
 def reply_tokens(messages: list[dict[str, Any]], tokens: int = 20, text: str | None = None) -> list[str]:
     """The tokens a request will stream: deterministic, and tagged by the last user message so streams never mix."""
     if text is not None:
@@ -153,7 +168,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": {"message": str(exc), "type": "invalid_request_error", "code": None}}, status=404)
     entry: dict[str, Any] = {"id": f"chatcmpl-fake-{next(_ids)}", "model": model, "run": script.run, "started_at": time.time(),
                              "first_token_at": None, "finished_at": None, "disconnected_at": None, "tokens_sent": 0,
-                             "status": 200, "aborted": False}
+                             "status": 200, "aborted": False, "user_parts": _user_parts(body.get("messages", []))}
     request.app[_LOG].append(entry)
     if script.status is not None:
         seen = request.app[_RUNS][script.run or model] = request.app[_RUNS].get(script.run or model, 0) + 1

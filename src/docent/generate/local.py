@@ -20,7 +20,7 @@ import numpy as np
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
-from docent.generate.prompts import parse_prompt
+from docent.generate.prompts import parse_prompt, split_picture
 from docent.generate.providers import fill_response, final_chunk, prompt_tokens, register_provider, text_chunk, words
 from docent.ingest.identity import HEADER_PREFIX, describe, identity_line
 from docent.ingest.table import SEPARATOR
@@ -230,13 +230,19 @@ class ExtractiveLLM(CustomLLM):
         return scores
 
     def pick(self, question: str, sources: list[tuple[int, str]]) -> list[Sentence]:
-        """The chosen sentences: above the threshold and near the best, no repeats, at most ``max_sentences``."""
+        """The chosen sentences: above the threshold and near the best, no repeats, at most ``max_sentences``.
+
+        With a picture attached, its text is read both with the typed question and alone (a screenshot
+        of a question, typed "Can you answer this?"), and the reading whose best sentence scores higher wins.
+        """
         documents = {n: frozenset(content_words(identity_line(body))) for n, body in sources}
         sentences = [Sentence(n, i, text, heading, documents[n])
                      for n, body in sources for i, (text, heading) in enumerate(split_source(body))]
+        typed, seen = split_picture(question)
+        readings = [f"{typed}\n{seen}", seen] if seen else [typed]
         if not question.strip() or not sentences:
             return []
-        scores = self.scores(question, sentences)
+        scores = max((self.scores(q, sentences) for q in readings if q.strip()), key=lambda found: float(found.max()))
         order = sorted(range(len(sentences)), key=lambda i: (-round(float(scores[i]), 6), i))
         floor = max(self.min_score, KEEP_RATIO * float(scores[order[0]]))
         chosen: list[int] = []

@@ -25,6 +25,7 @@ SYSTEM_PROMPT = """You answer questions using only the numbered sources the user
 - If the sources do not contain the answer, say plainly that you do not know.
 - Be brief: a few sentences."""
 
+PICTURE_LABEL = "Text in the picture attached to the question:"
 _BLOCK = re.compile(r'<source id="(\d+)" title="([^"]*)"(?: page="(\d+)")?>\n(.*?)\n</source>', re.S)
 _QUESTION = re.compile(r"\n\nQuestion: (.*)\Z", re.S)
 _TAG = re.compile(r"<(/?)(source|sources)\b", re.I)
@@ -85,17 +86,27 @@ def render_sources(sources: list[Source]) -> str:
     return "<sources>\n" + "\n".join(blocks) + "\n</sources>"
 
 
-def build_messages(question: str, sources: list[Source], history: list[tuple[str, str]] = ()) -> list[dict]:
-    """System rules, the recent turns (role, text), then the sources and the question."""
+def build_messages(question: str, sources: list[Source], history: list[tuple[str, str]] = (),
+                   picture_text: str = "", picture_url: str | None = None) -> list[dict]:
+    """System rules, the recent turns (role, text), then the sources and the question; a picture
+    attached to the question adds its OCR text to it and, for a model that reads images, goes
+    along as an ``image_url`` content part (``picture_url``, a data URL)."""
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     messages += [{"role": role, "content": text} for role, text in history]
-    user = f"{render_sources(sources)}\n\nQuestion: {' '.join(question.split())}"
-    messages.append({"role": "user", "content": user})
+    asked = " ".join(question.split())
+    if picture_text:
+        asked += f"\n{PICTURE_LABEL} {' '.join(picture_text.split())}"
+    user = f"{render_sources(sources)}\n\nQuestion: {asked}"
+    content: str | list[dict] = user
+    if picture_url:
+        content = [{"type": "text", "text": user}, {"type": "image_url", "image_url": {"url": picture_url}}]
+    messages.append({"role": "user", "content": content})
     return messages
 
 
 def parse_prompt(messages: list[dict]) -> tuple[str, list[tuple[int, str]]]:
-    """The question and the ``(n, text)`` sources of the last user turn (what the local model reads)."""
+    """The question and the ``(n, text)`` sources of the last user turn (what the local model reads);
+    the text of a picture attached to the question stays in the question (see :func:`split_picture`)."""
     user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "") or ""
     if not isinstance(user, str):  # content parts: keep the text ones
         user = "\n".join(p.get("text", "") for p in user if isinstance(p, dict))
@@ -103,3 +114,9 @@ def parse_prompt(messages: list[dict]) -> tuple[str, list[tuple[int, str]]]:
     question = q.group(1).strip() if q else user.strip()
     sources = [(int(m.group(1)), _unescape(m.group(4))) for m in _BLOCK.finditer(user)]
     return question, sources
+
+
+def split_picture(question: str) -> tuple[str, str]:
+    """(what was typed, the text of the attached picture or "") of a question read back from a prompt."""
+    typed, _, seen = question.partition(f"\n{PICTURE_LABEL} ")
+    return typed, seen

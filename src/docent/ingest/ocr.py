@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +24,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from docent.ingest.tools import ToolError, run
+from docent.settings import ParseSettings
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -44,6 +46,13 @@ class OcrOptions:
     page_timeout_s: float = 60.0
     budget_s: float = 600.0  # all the pages of one file together
     processes: int = 1  # tesseract processes at once
+
+    @classmethod
+    def from_settings(cls, settings: ParseSettings) -> OcrOptions:
+        """The OCR part of ``parsing.*``: pages are OCR'd side by side on the cores this parser
+        process shares with the other ``parsing.workers``."""
+        return cls(settings.ocr, tuple(settings.ocr_languages), settings.ocr_dpi, settings.ocr_min_confidence,
+                   settings.ocr_page_timeout_s, settings.ocr_timeout_s, max(1, (os.cpu_count() or 1) // settings.workers))
 
 
 @dataclass(frozen=True)

@@ -77,14 +77,6 @@ _DROP = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
 Partition = tuple[list[Any], ScanReport | None]  # unstructured's elements, and what OCR did
 
 
-def ocr_options(settings: ParseSettings) -> OcrOptions:
-    """The OCR part of ``parsing.*``: pages are OCR'd side by side on the cores this parser
-    process shares with the other ``parsing.workers``."""
-    return OcrOptions(settings.ocr, tuple(settings.ocr_languages), settings.ocr_dpi, settings.ocr_min_confidence,
-                      settings.ocr_page_timeout_s, settings.ocr_timeout_s,
-                      max(1, (os.cpu_count() or 1) // settings.workers))
-
-
 def parse_bytes(data: bytes, filename: str, settings: ParseSettings | None = None) -> ParsedDocument:
     """Parse ``data``; ``filename``'s extension picks the format (content is sniffed when it
     says nothing). Legacy office files are converted by LibreOffice first; scans and pictures
@@ -101,7 +93,7 @@ def parse_bytes(data: bytes, filename: str, settings: ParseSettings | None = Non
         raise ParseError(f"unsupported file type ({kind})")
     if kind in _PANDOC_KINDS and not _has_pandoc():
         raise ParseError(f"{kind.upper()} needs pandoc, which is not installed")
-    ocr = ocr_options(settings)
+    ocr = OcrOptions.from_settings(settings)
     try:
         raw, scan = _PARTITIONERS[kind](data, settings.strategy, ocr)
         elements = _to_elements(raw, kind)
