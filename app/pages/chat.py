@@ -1,4 +1,4 @@
-"""Chat: ask, watch the answer stream with its sources, stop it, rate it."""
+"""Chat: ask (with a picture if need be), watch the answer stream with its sources, stop it, rate it."""
 
 from __future__ import annotations
 
@@ -75,22 +75,41 @@ def show(record) -> None:
             rate(record.id)
 
 
+pictures: dict[str, bytes] = st.session_state.setdefault("pictures", {})  # answer id -> picture (not stored)
+
+
+def asked(question: str, picture: bytes | None) -> None:
+    with st.chat_message("user"):
+        st.markdown(question)
+        if picture:
+            st.image(picture, width=320, caption="attached picture: its text was read and searched")
+
+
 if conversation:
-    for record in store.messages(conversation):
+    records = store.messages(conversation)
+    for i, record in enumerate(records):
         if record.role == "user":
-            st.chat_message("user").markdown(record.content)
+            answer = records[i + 1].id if i + 1 < len(records) else None
+            asked(record.content, pictures.get(answer))
         else:
             show(record)
 
-question = st.chat_input("Ask about your documents")
-if question:
+PICTURES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff", "heic"]
+prompt = st.chat_input("Ask about your documents, or attach a picture (a screenshot, a photo of a page)",
+                       accept_file=True, file_type=PICTURES)
+if prompt:
+    files = getattr(prompt, "files", None) or []
+    picture = files[0].getvalue() if files else None
+    question = (getattr(prompt, "text", prompt) or "").strip() or ("What does this picture show?" if picture else "")
     try:
-        message_id = service.start(question, conversation)
+        message_id = service.start(question, conversation, picture=picture)
     except ChatRequestError as exc:
         st.error(str(exc))
         st.stop()
     st.session_state.conversation = store.get_message(message_id).conversation_id
-    st.chat_message("user").markdown(question)
+    if picture:
+        pictures[message_id] = picture
+    asked(question, picture)
     with st.chat_message("assistant"):
         st.button("Stop", key=f"stop-{message_id}", icon=":material/stop_circle:")  # a click reruns: the stream is cancelled
         events = iter_events(service, message_id)

@@ -130,3 +130,16 @@ def test_a_thumbs_down_is_recorded_and_sends_the_answer_to_review(app, app_env):
     (feedback,) = FeedbackStore(app_env["state_url"]).for_message(message_id)
     assert feedback.rating == -1 and feedback.username == "rita"
     assert ReviewQueue(app_env["state_url"]).for_message(message_id).reason == "feedback"
+
+
+def test_a_picture_attached_to_a_question_is_read_and_shown(app):
+    from tests.docent.ingest.scans import encoded, page
+
+    at = app("rita")
+    screenshot = encoded(page(["What is the hotel cap in New York?"], size=60), "PNG")
+    at.chat_input[0].set_value("Can you answer this?").upload("question.png", screenshot, "image/png").run()
+    assert not at.exception, at.exception
+    at.run()
+    assert "$325" in texts(at)
+    (shown,) = [e for e in at.main if e.type == "image"]  # the picture stays beside its question after the answer
+    assert "attached picture" in " ".join(shown.captions)
