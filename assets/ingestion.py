@@ -94,6 +94,7 @@ def parsed_documents(context: dg.AssetExecutionContext, docent: DocentResource, 
     yield dg.Output(parsed, metadata=_stage_metadata(
         context, ws, started, documents=len(batch.files), parsed=len(parsed) - unchanged,
         unchanged_bytes=unchanged, quarantined=len(report.quarantined),
+        ocr_pages=sum(r.scan.ocr_pages for _, r in parsed if r.scan),
     ))
     yield _check("parsed_text_not_empty", checks.empty_texts(parsed), "documents parsed to no text")
 
@@ -170,7 +171,10 @@ def _log_documents(context: dg.AssetExecutionContext, version: str, records) -> 
     for r in records:
         meta = {"source": r.source_uri, "index_version": version, "batch": context.partition_key}
         if r.status == "indexed":
-            context.log_event(dg.AssetMaterialization("documents", partition=r.doc_id, metadata={**meta, "chunks": r.chunks}))
+            scan = {"ocr_pages": r.ocr_pages, "pages": r.pages, "ocr_confidence": r.ocr_confidence,
+                    "ocr_notes": r.notes or ""} if r.ocr_pages else {}
+            context.log_event(dg.AssetMaterialization("documents", partition=r.doc_id,
+                                                      metadata={**meta, "chunks": r.chunks, **scan}))
         else:
             context.log_event(
                 dg.AssetCheckEvaluation(
@@ -181,11 +185,12 @@ def _log_documents(context: dg.AssetExecutionContext, version: str, records) -> 
 
 
 def _documents_table(records) -> dg.TableMetadataValue:
-    columns = ["source", "status", "stage", "reason", "chunks", "updated"]
+    columns = ["source", "status", "stage", "reason", "chunks", "ocr_pages", "updated"]
     rows = [
         dg.TableRecord(
             {"source": r.source_uri, "status": r.status, "stage": r.stage or "", "reason": r.error or "",
-             "chunks": r.chunks, "updated": f"{r.updated_at:%Y-%m-%d %H:%M:%S}" if r.updated_at else ""}
+             "chunks": r.chunks, "ocr_pages": r.ocr_pages or 0,
+             "updated": f"{r.updated_at:%Y-%m-%d %H:%M:%S}" if r.updated_at else ""}
         )
         for r in sorted(records, key=lambda r: (r.status != "quarantined", r.source_uri))
     ]

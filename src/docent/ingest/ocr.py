@@ -66,6 +66,7 @@ class PageText:
     paragraphs: list[Paragraph]
     confidence: float | None  # mean word confidence of the page; None when it has no words
     rotated: int = 0  # degrees the picture was turned (clockwise) before it was read
+    error: str | None = None  # why the page could not be read (its time limit): the other pages go on
 
     @property
     def words(self) -> int:
@@ -122,7 +123,7 @@ def recognise_all(images: Iterable[tuple[Image, int | None]], options: OcrOption
             for image, dpi in images:
                 if time.monotonic() > deadline:
                     raise _over_budget(options, done)
-                pending.append(pool.submit(recognise, image, options, dpi))
+                pending.append(pool.submit(_page, image, options, dpi))
                 while len(pending) > 2 * options.processes or (pending and pending[0].done()):
                     yield pending.pop(0).result()
                     done += 1
@@ -134,6 +135,16 @@ def recognise_all(images: Iterable[tuple[Image, int | None]], options: OcrOption
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _page(image: Image, options: OcrOptions, dpi: int | None) -> PageText:
+    """One page's text; a page Tesseract fails on or runs out of time with is an empty, failed page."""
+    try:
+        return recognise(image, options, dpi)
+    except ToolError as exc:
+        if exc.missing:
+            raise
+        return PageText([], None, error=f"OCR {exc.reason}" if exc.reason.startswith("tesseract") else exc.reason)
 
 
 def _over_budget(options: OcrOptions, done: int) -> ToolError:

@@ -27,7 +27,7 @@ CONVERSIONS = {"doc": "docx", "dot": "docx", "wpd": "docx", "wps": "docx",
 
 
 @cache
-def _profile() -> Path:
+def profile_folder() -> Path:
     """This process's LibreOffice profile folder, removed when the process exits."""
     folder = Path(tempfile.mkdtemp(prefix=f"docent-soffice-{os.getpid()}-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -40,9 +40,9 @@ def convert(data: bytes, kind: str, timeout_s: float) -> bytes:
     with tempfile.TemporaryDirectory(prefix="docent-convert-") as work:
         source = Path(work) / f"document.{kind}"
         source.write_bytes(data)
-        run(["soffice", f"-env:UserInstallation={_profile().as_uri()}", "--headless", "--norestore",
+        run(["soffice", f"-env:UserInstallation={profile_folder().as_uri()}", "--headless", "--norestore",
              "--nologo", "--nolockcheck", "--convert-to", target, "--outdir", work, str(source)],
-            timeout_s=timeout_s, cwd=work, env={"HOME": str(_profile())})
+            timeout_s=timeout_s, cwd=work, env={"HOME": str(profile_folder())})
         converted = Path(work) / f"document.{target}"
         if not converted.is_file() or converted.stat().st_size == 0:
             raise ToolError(f"LibreOffice could not read this .{kind} file (corrupt, or not really .{kind})")

@@ -122,6 +122,8 @@ def _nothing(kind: str, scan: ScanReport | None, ocr: OcrOptions) -> ParseError:
         return ParseError("no extractable text")
     if scan.blocked:
         return ParseError(f"no text layer (a scan?); {scan.blocked}", "tool")
+    if scan.ocr_pages and scan.failed == scan.ocr_pages:
+        return ParseError(f"OCR failed on every page ({scan.notes[-1]})")
     if scan.ocr_pages:
         return ParseError(f"OCR found no text on {scan.ocr_pages} page(s)")
     if ocr.mode == "off":

@@ -76,7 +76,7 @@ def read_pages(data: bytes, render: Callable[[Page], bool] | None = None, dpi: i
             try:
                 read = _read(page, index + 1)
                 if render is not None and render(read):
-                    read.picture = page.render(scale=dpi / 72).to_pil()  # colour: see docent.ingest.ocr
+                    read.picture = _picture(page, dpi)
                 yield read
             finally:
                 page.close()
@@ -119,6 +119,16 @@ def _read(page: Any, number: int) -> Page:
     finally:
         textpage.close()
     return Page(number, width, height, chars, lines, _edges(page, left, top), _image_cover(page, width * height))
+
+
+def _picture(page: Any, dpi: int) -> Image:
+    """The page rendered in colour (see :mod:`docent.ingest.ocr`), as a picture of its own: the
+    bitmap is closed at once, or the document would keep every page's bitmap until it is closed."""
+    bitmap = page.render(scale=dpi / 72)
+    try:
+        return bitmap.to_pil().copy()
+    finally:
+        bitmap.close()
 
 
 def _image_cover(page: Any, area: float) -> float:

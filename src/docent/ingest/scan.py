@@ -42,6 +42,7 @@ class ScanReport:
     confidences: list[float] = field(default_factory=list)  # per OCR'd page that had words
     notes: list[str] = field(default_factory=list)  # pages that gave nothing or read poorly
     blocked: str | None = None  # why pages that needed OCR were not OCR'd (Tesseract missing)
+    failed: int = 0  # OCR'd pages Tesseract failed on (their time limit)
 
     @property
     def confidence(self) -> float | None:
@@ -56,6 +57,10 @@ class ScanReport:
 
     def add(self, page: int, text: PageText, min_confidence: float) -> None:
         self.ocr_pages += 1
+        if text.error:
+            self.failed += 1
+            self.notes.append(f"page {page}: {text.error}")
+            return
         if text.rotated:
             self.notes.append(f"page {page}: turned {text.rotated}° clockwise before reading")
         if text.confidence is None:

@@ -143,3 +143,11 @@ def test_the_expected_lines_are_what_the_picture_shows() -> None:
     """Guards the fixture itself: every drawn line comes back whole."""
     text = words(parse_bytes(encoded(page(), "PNG"), "scan.png"))
     assert all(line in text for line in LINES)
+
+
+def test_a_page_past_its_time_limit_is_named_and_a_scan_past_its_budget_stops() -> None:
+    with pytest.raises(ParseError, match=r"OCR failed on every page \(page 1: OCR tesseract did not finish within 0.05 s\)"):
+        parse_bytes(scanned_pdf(page()), "slow.pdf", ParseSettings(ocr_page_timeout_s=0.05))
+    with pytest.raises(ParseError, match=r"OCR did not finish within parsing.ocr_timeout_s \(0.5 s\) after \d page\(s\); "
+                                         r"raise it for long scans"):
+        parse_bytes(scanned_pdf(*[page()] * 6), "long.pdf", ParseSettings(ocr_timeout_s=0.5))

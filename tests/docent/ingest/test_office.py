@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from docent.ingest import office
 from docent.ingest.parse import ParseError, parse_bytes
 from docent.ingest.tools import ToolError, run
 
@@ -74,3 +75,16 @@ def test_a_missing_program_names_its_debian_package() -> None:
     with pytest.raises(ToolError) as caught:
         run(["docent-no-such-program"], timeout_s=1)
     assert caught.value.missing and "is not installed" in caught.value.reason
+
+
+def test_a_conversion_past_its_time_limit_leaves_no_libreoffice_behind() -> None:
+    docx = pytest.importorskip("docx")
+    document, buffer = docx.Document(), io.BytesIO()
+    document.add_paragraph("A document LibreOffice will not have time to convert.")
+    document.save(buffer)
+    legacy = _soffice(buffer.getvalue(), "docx", "doc")
+    with pytest.raises(ToolError, match="soffice did not finish within 0.2 s"):
+        office.convert(legacy, "doc", timeout_s=0.2)
+    profile = str(office.profile_folder())
+    left = subprocess.run(["pgrep", "-f", profile], capture_output=True, text=True)
+    assert left.stdout == "", "a LibreOffice process of this conversion is still running"
