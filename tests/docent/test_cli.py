@@ -13,8 +13,8 @@ import pytest
 DOCENT = [sys.executable, "-m", "docent.cli"]
 
 
-def run(args: list[str], data_dir: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOCENT_DATA_DIR": str(data_dir), "DOCENT_EMBEDDING__BACKEND": "torch"}
+def run(args: list[str], data_dir: Path, check: bool = True, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DOCENT_DATA_DIR": str(data_dir), "DOCENT_EMBEDDING__BACKEND": "torch", **env_vars}
     proc = subprocess.run(DOCENT + args, capture_output=True, text=True, env=env, timeout=300)
     if check and proc.returncode != 0:
         raise AssertionError(f"docent {args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
@@ -67,6 +67,28 @@ def test_scans_and_pictures_are_searchable_and_status_says_they_were_ocrd(tmp_pa
     status = "".join(run(["status"], data).stdout.split())  # the console wraps long paths anywhere
     assert "2readbyOCR" in status
     assert "contract.pdf:2of2page(s)OCR'd,meanconfidence" in status and "page2:turned90°" in status
+
+
+def test_a_picture_waits_for_tesseract_and_is_indexed_by_the_next_run_once_it_is_there(tmp_path):
+    """A machine without Tesseract: PATH holds only coreutils' timeout (a real absence, not a mock)."""
+    import shutil
+
+    from tests.docent.ingest.scans import encoded, page
+
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "timeout").symlink_to(shutil.which("timeout"))
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    docs.mkdir()
+    (docs / "whiteboard.png").write_bytes(encoded(page(["Sprint goal: migrate the billing service"]), "PNG"))
+    (docs / "notes.md").write_text("# Notes\n\nThe retro is on Friday.\n")
+    run(["ingest", str(docs)], data, PATH=str(bare))
+    status = "".join(run(["status"], data).stdout.split())
+    assert "whiteboard.png(tool):animagefile;OCRneedstesseract(Debianpackagetesseract-ocr)" in status
+    run(["ingest", str(docs)], data)  # the same bytes, no --retry-quarantined
+    assert "2documentsindexed" in "".join(run(["status"], data).stdout.split())
+    hit = json.loads(run(["search", "sprint goal billing", "-k", "1", "--json"], data).stdout.splitlines()[0])
+    assert hit["source"].endswith("whiteboard.png") and "migrate the billing service" in hit["text"]
 
 
 def test_bad_input_gets_a_clear_message(tmp_path):
