@@ -9,8 +9,10 @@ Why the code looks the way it does (unstructured 0.27, installed without its [pd
 - ``partition_pdf`` imports unstructured-inference (torch, layout models) even for "fast", and
   pdfminer's layout analysis costs ~0.5 s a page, so ``docent.ingest.pdf`` builds the elements
   itself from PDFium's lines (~40 ms a page) with unstructured's element classifier.
-- Text is decoded here (BOM, UTF-8, detector, cp1252): unstructured's guess fails on short
-  cp1252 files.
+- Text is decoded by :mod:`docent.ingest.decode` (BOM, UTF-8, detector, cp1252): unstructured's
+  guess fails on short cp1252 files.
+- Scans and pictures are OCR'd (:mod:`docent.ingest.scan`, :mod:`docent.ingest.ocr`); legacy
+  office files are converted by LibreOffice first (:mod:`docent.ingest.office`).
 - Section paths: a Title opens a section at its ``category_depth`` (Markdown/HTML h1-h6, DOCX
   heading levels); a Title without one (plain text, PDF) is level 0 and replaces the previous
   one. A slide or a sheet is its own section; an e-mail's sections hang off its subject.
@@ -31,6 +33,8 @@ os.environ.setdefault("SCARF_NO_ANALYTICS", "true")  # unstructured phones home 
 os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
 
 from docent.ingest import light_nlp  # noqa: E402
+from docent.ingest.decode import decode, html_text  # noqa: E402
+from docent.ingest.errors import ParseError  # noqa: E402
 from docent.ingest.ocr import OcrOptions, unavailable  # noqa: E402
 from docent.ingest.office import CONVERSIONS, convert  # noqa: E402
 from docent.ingest.pdf import partition_pdf  # noqa: E402
@@ -57,17 +61,6 @@ class ParsedDocument:
     elements: list[Element]
     file_type: str  # e.g. "pdf", "md"
     scan: ScanReport | None = None  # PDFs and pictures: pages, which were OCR'd, how confidently
-
-
-class ParseError(Exception):
-    """A document that cannot be parsed; ``reason`` is short and meant for humans (quarantine).
-    ``stage`` is "tool" when installing a program (Tesseract, LibreOffice) would fix it: such
-    documents are tried again by the next ingestion."""
-
-    def __init__(self, reason: str, stage: str = "parse") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.stage = stage
 
 
 _ALIASES = {"htm": "html", "xhtml": "html", "markdown": "md", "text": "txt", "log": "txt",
@@ -164,53 +157,6 @@ def _kind(filename: str) -> str:
     return _ALIASES.get(ext, ext)
 
 
-# -- reading the bytes -------------------------------------------------------------------------
-
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
-         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-
-
-def _decode(data: bytes, declared: str | None = None) -> str:
-    """Bytes to text: BOM, NULs (UTF-16 without BOM), declared charset, UTF-8, then a detector
-    trusted only for non-Latin scripts: on short Western text it says cp1250 ("crčme"), so any
-    Latin-script guess becomes cp1252 (latin-1 if cp1252 cannot decode it)."""
-    import codecs
-
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
-    head = data[:8192]
-    if b"\x00" in head:  # text never holds NULs; UTF-16 without a BOM does
-        text = data.decode("utf-16-be" if head[0::2].count(0) > head[1::2].count(0)
-                           else "utf-16-le", errors="replace")
-        if sum(c.isprintable() or c.isspace() for c in text[:4000]) < 0.95 * len(text[:4000]):
-            raise ParseError("binary content, not text")
-        return text
-    with_latin1_as_cp1252 = {"iso8859-1": "cp1252", "ascii": "cp1252"}  # as browsers do
-    for encoding in filter(None, (declared, "utf-8")):
-        try:
-            name = codecs.lookup(encoding).name
-            return data.decode(with_latin1_as_cp1252.get(name, name))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:65536]).best()
-    guess = str(best) if best else ""
-    if best is None or all(ord(c) < 0x250 or not c.isalpha() for c in guess):
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
-    return data.decode(best.encoding, errors="replace")
-
-
-def _html_text(data: bytes) -> str:
-    """HTML declares its charset in a <meta> tag; honour it before guessing."""
-    found = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", data[:4096], re.I)
-    return _decode(data, found.group(1).decode("ascii") if found else None)
-
-
 def _sniff(data: bytes) -> str:
     """The format of a file whose extension says nothing: libmagic, else `filetype`, else text."""
     from unstructured.file_utils.filetype import detect_filetype
@@ -253,7 +199,7 @@ def _via(module: str, feed: str = "text", **kw: Any) -> Callable[[bytes, str], l
                      f"partition_{module}")
         if feed == "file":
             return fn(file=io.BytesIO(data), languages=[""], **kw), None
-        text = _html_text(data) if module == "html" else _decode(data)
+        text = html_text(data) if module == "html" else decode(data)
         if module == "text":  # a heading underlined with === or --- becomes its own paragraph
             text = _UNDERLINED_RE.sub(_heading_line, text)
         if feed == "utf8":
