@@ -20,9 +20,12 @@ _COLUMNS = (("pages", sa.Integer), ("ocr_pages", sa.Integer), ("ocr_confidence",
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("manifest") as batch:
-        for name, kind in _COLUMNS:
-            batch.add_column(sa.Column(name, kind, nullable=True))
+    have = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("manifest")}
+    missing = [(name, kind) for name, kind in _COLUMNS if name not in have]  # a database adopted from create_all has them
+    if missing:
+        with op.batch_alter_table("manifest") as batch:
+            for name, kind in missing:
+                batch.add_column(sa.Column(name, kind, nullable=True))
 
 
 def downgrade() -> None:
