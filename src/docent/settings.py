@@ -37,6 +37,12 @@ class ParseSettings(BaseModel):
     max_chunks_per_doc: int = Field(2000, ge=1, description="a document that makes more chunks is quarantined before "
                                     "anything is embedded (a 500-page filing makes about 1,800)")
     timeout_s: float = Field(60.0, gt=0, description="per-file parse time limit")
+    max_unzipped_mb: float = Field(500.0, gt=0, description="DOCX/XLSX/PPTX/ODF/EPUB whose ZIP members add up to "
+                                   "more, uncompressed, are quarantined before anything is inflated")
+    max_zip_ratio: float = Field(100.0, gt=1, description="a ZIP member over 10 MB that inflates more times its "
+                                 "compressed size is a bomb: quarantined before it is inflated")
+    max_elements_per_doc: int = Field(100_000, ge=1, description="a document that parses into more elements "
+                                      "(paragraphs, rows, list items) is quarantined")
     workers: int = Field(1, ge=1, description="parser processes running beside the embedder")
     ocr: Literal["auto", "off", "always"] = Field(
         "auto", description="auto: OCR pictures, and PDF pages whose text layer is missing or garbage; "

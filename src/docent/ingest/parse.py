@@ -35,6 +35,7 @@ os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
 from docent.ingest import light_nlp  # noqa: E402
 from docent.ingest.decode import decode, html_text  # noqa: E402
 from docent.ingest.errors import ParseError  # noqa: E402
+from docent.ingest.limits import ZIP_KINDS, check_elements, check_nesting, check_zip  # noqa: E402
 from docent.ingest.ocr import OcrOptions, unavailable  # noqa: E402
 from docent.ingest.office import CONVERSIONS, convert  # noqa: E402
 from docent.ingest.pdf import partition_pdf  # noqa: E402
@@ -80,8 +81,12 @@ def parse_bytes(data: bytes, filename: str, settings: ParseSettings | None = Non
     kind = _kind(filename)
     if kind not in _PARTITIONERS and kind not in CONVERSIONS:
         kind = _sniff(data)
+    if kind in ZIP_KINDS:
+        check_zip(data, kind, settings.max_unzipped_mb, settings.max_zip_ratio)
     if kind in CONVERSIONS:
         data, kind = _converted(data, kind, settings.timeout_s), CONVERSIONS[kind]
+    if kind in ("html", "xml"):
+        check_nesting(data, kind)
     if kind not in _PARTITIONERS:
         raise ParseError(f"unsupported file type ({kind})")
     if kind in _PANDOC_KINDS and not _has_pandoc():
@@ -89,6 +94,7 @@ def parse_bytes(data: bytes, filename: str, settings: ParseSettings | None = Non
     ocr = OcrOptions.from_settings(settings)
     try:
         raw, scan = _PARTITIONERS[kind](data, settings.strategy, ocr)
+        check_elements(len(raw), settings.max_elements_per_doc)
         elements = _to_elements(raw, kind)
     except ParseError:
         raise

@@ -1,0 +1,56 @@
+"""Hostile files stop at a limit with their reason, before a parser inflates or walks them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from docent.ingest.parse import ParseError, parse_bytes
+from docent.settings import ParseSettings
+
+
+def _docx(body_xml: bytes) -> bytes:
+    """A DOCX whose document.xml is ``body_xml`` (deflated, as Word writes it)."""
+    docx = pytest.importorskip("docx")
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, body_xml if item.filename == "word/document.xml" else source.read(item))
+    return out.getvalue()
+
+
+def test_a_zip_bomb_docx_is_refused_before_it_is_inflated() -> None:
+    bomb = _docx(b"<w:document>" + b" " * (64 * 2**20) + b"</w:document>")  # 64 MB of spaces: ~64 KB deflated
+    assert len(bomb) < 2**20
+    with pytest.raises(ParseError, match=r"DOCX member 'word/document.xml' would inflate [\d,]+ times \(to 64 MB\), "
+                                         r"over parsing.max_zip_ratio \(100\): a ZIP bomb\?"):
+        parse_bytes(bomb, "invoice.docx")
+
+
+def test_the_total_inflated_size_is_limited_too() -> None:
+    docx = pytest.importorskip("docx")
+    document, buffer = docx.Document(), io.BytesIO()
+    document.add_paragraph("An ordinary document.")
+    document.save(buffer)
+    assert parse_bytes(buffer.getvalue(), "fine.docx").elements
+    with pytest.raises(ParseError, match=r"DOCX would inflate to \d+ MB, over the 0.001 MB limit \(parsing.max_unzipped_mb\)"):
+        parse_bytes(buffer.getvalue(), "fine.docx", ParseSettings(max_unzipped_mb=0.001))
+
+
+def test_deeply_nested_html_says_why_instead_of_indexing_nothing() -> None:
+    deep = b"<html><body>" + b"<div>" * 50_000 + b"The recipe uses cardamom." + b"</div>" * 50_000 + b"</body></html>"
+    with pytest.raises(ParseError, match=r"HTML nested 50,002 levels deep, over the limit of 250"):
+        parse_bytes(deep, "deep.html")
+    sloppy = b"<html><body>" + b"<p>A paragraph left open." * 400 + b"<ul>" + b"<li>an item" * 400 + b"</ul></body></html>"
+    assert len(parse_bytes(sloppy, "sloppy.html").elements) == 800  # unclosed <p> and <li> do not nest
+
+
+def test_a_document_with_too_many_elements_is_quarantined_with_the_count() -> None:
+    rows = "\n\n".join(f"Paragraph number {i} of a very long file." for i in range(50)).encode()
+    assert len(parse_bytes(rows, "long.txt").elements) == 50
+    with pytest.raises(ParseError, match=r"50 elements, over the limit of 10 \(parsing.max_elements_per_doc\)"):
+        parse_bytes(rows, "long.txt", ParseSettings(max_elements_per_doc=10))
