@@ -54,3 +54,23 @@ def test_a_document_with_too_many_elements_is_quarantined_with_the_count() -> No
     assert len(parse_bytes(rows, "long.txt").elements) == 50
     with pytest.raises(ParseError, match=r"50 elements, over the limit of 10 \(parsing.max_elements_per_doc\)"):
         parse_bytes(rows, "long.txt", ParseSettings(max_elements_per_doc=10))
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _word(doctype: str, text: str) -> bytes:
+    return (f'<?xml version="1.0"?><!DOCTYPE d [{doctype}]><w:document {_W}><w:body><w:p><w:r><w:t>{text}'
+            "</w:t></w:r></w:p></w:body></w:document>").encode()
+
+
+def test_an_xxe_docx_reads_no_file_of_the_host() -> None:
+    doc = parse_bytes(_docx(_word('<!ENTITY x SYSTEM "file:///etc/passwd">', "Before &x; after")), "xxe.docx")
+    text = " ".join(e.text for e in doc.elements)
+    assert "Before" in text and "root:" not in text
+
+
+def test_a_billion_laughs_docx_is_quarantined_not_expanded() -> None:
+    entities = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    with pytest.raises(ParseError, match="entity amplification"):
+        parse_bytes(_docx(_word(entities, "Start &l9; end")), "laughs.docx")
