@@ -44,6 +44,8 @@ class ParseSettings(BaseModel):
     max_elements_per_doc: int = Field(100_000, ge=1, description="a document that parses into more elements "
                                       "(paragraphs, rows, list items) is quarantined")
     workers: int = Field(1, ge=1, description="parser processes running beside the embedder")
+    max_worker_memory_mb: int = Field(2048, ge=512, description="memory a parser process (and the Tesseract or "
+                                      "LibreOffice it starts) may allocate; a file that needs more is quarantined")
     ocr: Literal["auto", "off", "always"] = Field(
         "auto", description="auto: OCR pictures, and PDF pages whose text layer is missing or garbage; "
         "always: every PDF page too; off: never (needs Debian's tesseract-ocr)")

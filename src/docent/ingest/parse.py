@@ -96,7 +96,7 @@ def parse_bytes(data: bytes, filename: str, settings: ParseSettings | None = Non
         raw, scan = _PARTITIONERS[kind](data, settings.strategy, ocr)
         check_elements(len(raw), settings.max_elements_per_doc)
         elements = _to_elements(raw, kind)
-    except ParseError:
+    except (ParseError, MemoryError):  # the worker names the memory limit
         raise
     except (ToolError, ScanError) as exc:
         raise ParseError(exc.reason, "tool" if getattr(exc, "missing", False) else "parse") from exc

@@ -37,7 +37,8 @@ def parse_files(
     kinds = sorted({"x" + Path(f.name).suffix.lower() for f in files})  # one name per file type
     ctx = multiprocessing.get_context("spawn")
     workers = min(settings.workers, len(files))
-    with ProcessPool(max_workers=workers, context=ctx, initializer=warm_up, initargs=(kinds,)) as pool:
+    limits = (kinds, settings.max_worker_memory_mb)
+    with ProcessPool(max_workers=workers, context=ctx, initializer=warm_up, initargs=limits) as pool:
 
         def submit(f: SourceFile):
             args = (f.uri, known_hashes.get(f.uri), settings, storage_options)
@@ -66,6 +67,7 @@ def _result(future, timeout_s: float) -> WorkResult:
     except FutureTimeout:
         return WorkResult("", error=f"parsing took longer than {timeout_s:g} s (parsing.timeout_s)", stage="parse")
     except ProcessExpired as exc:
-        return WorkResult("", error=f"parser process died (exit code {exc.exitcode})", stage="parse")
+        return WorkResult("", error=f"parser process died (exit code {exc.exitcode}; out of memory? "
+                          "see parsing.max_worker_memory_mb)", stage="parse")
     except OSError as exc:
         return WorkResult("", error=f"cannot read file: {exc}", stage="read")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
 from dataclasses import dataclass
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -33,14 +34,19 @@ class WorkResult:
     scan: ScanReport | None = None
 
 
-def warm_up(filenames: list[str] | None = None) -> None:
+def warm_up(filenames: list[str] | None = None, memory_mb: int | None = None) -> None:
     """Pool initializer: the parsers' imports happen before any per-file time limit runs.
 
     Parsers run at a lower priority: they work ahead of the embedder, and the embedder's
     threads, which wait for each other, lose more than the parser gains when one is preempted.
+    ``memory_mb`` caps what the process may allocate (RLIMIT_DATA, inherited by the programs it
+    starts), so one hostile file cannot take the host: it fails with MemoryError, or its parser dies.
     """
     os.nice(PARSER_NICENESS)
     preload(filenames)
+    if memory_mb:
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def load_and_parse(uri: str, known_hash: str | None, settings: ParseSettings, storage_options: dict | None) -> WorkResult:
@@ -54,5 +60,9 @@ def load_and_parse(uri: str, known_hash: str | None, settings: ParseSettings, st
         return WorkResult(digest, elements=parsed.elements, scan=parsed.scan)
     except ParseError as exc:
         return WorkResult(digest, error=exc.reason, stage=exc.stage)
+    except MemoryError:
+        limit = resource.getrlimit(resource.RLIMIT_DATA)[0]
+        cap = f"{limit // 2**20:,} MB, parsing.max_worker_memory_mb" if limit > 0 else "no limit set"
+        return WorkResult(digest, error=f"parsing needs more memory than a parser may use ({cap})", stage="parse")
     except Exception as exc:  # a parser bug must quarantine one file, never stop the run
         return WorkResult(digest, error=f"parser failed: {type(exc).__name__}: {exc}"[:500], stage="parse")

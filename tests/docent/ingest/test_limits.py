@@ -74,3 +74,20 @@ def test_a_billion_laughs_docx_is_quarantined_not_expanded() -> None:
     entities = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     with pytest.raises(ParseError, match="entity amplification"):
         parse_bytes(_docx(_word(entities, "Start &l9; end")), "laughs.docx")
+
+
+def test_a_file_needing_more_memory_than_a_parser_may_use_is_quarantined_and_the_batch_goes_on(settings, embedder, tmp_path):
+    from docent.workspace import Workspace
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "huge.txt").write_bytes(b"word " * (40 * 2**20))  # 200 MB of text, one paragraph
+    (docs / "note.txt").write_text("The fire drill is on Thursday at ten.")
+    limited = settings.model_copy(update={"parsing": settings.parsing.model_copy(
+        update={"max_worker_memory_mb": 600, "max_file_mb": 500, "timeout_s": 120})})
+    ws = Workspace(limited)
+    ws.__dict__["embedder"] = embedder
+    report = ws.ingest(str(docs))
+    assert [u.rsplit("/", 1)[-1] for u in report.new] == ["note.txt"]
+    (reason,) = report.quarantined.values()
+    assert "parsing.max_worker_memory_mb" in reason, reason
