@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -192,6 +193,7 @@ def test_an_ingestion_that_waits_too_long_for_another_writer_exits_4(tmp_path):
         held = subprocess.run(DOCENT + ["ingest", str(docs)], capture_output=True, text=True, env=env, timeout=300)
     assert held.returncode == 4, held.stdout + held.stderr
     assert "another ingestion is writing the same index" in held.stderr and "waiting" in held.stderr
+    assert f"still held by {socket.gethostname()}:{os.getpid()} since" in " ".join(held.stderr.split())
     again = subprocess.run(DOCENT + ["ingest", str(docs)], capture_output=True, text=True, env=env, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1 documents indexed" in run(["status"], data).stdout

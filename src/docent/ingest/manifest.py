@@ -76,8 +76,9 @@ class Manifest:
         """The right to write this version's index and records: one writer at a time, across
         processes (two ingests of one folder would otherwise both add its chunks)."""
 
-        def waiting() -> None:
-            log.warning("another ingestion is writing index version %s: waiting for it (up to %g s)", self.version, timeout_s)
+        def waiting(holder: str) -> None:
+            log.warning("another ingestion (%s) is writing index version %s: waiting for it (up to %g s)",
+                        holder, self.version, timeout_s)
 
         return exclusive(self._engine, f"write-{self.version}", timeout_s, waiting)
 
