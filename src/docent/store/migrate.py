@@ -1,15 +1,13 @@
 """Bring a database to the latest schema, programmatically, safely from several processes at once.
 
 Every engine is upgraded when first made (:func:`docent.store.db.engine_for`), so the fast path matters:
-one read of ``alembic_version``. Only when it lags does a process take a lock (an advisory lock on
-Postgres, a lock file beside the database on SQLite) and let Alembic apply what is still missing.
+one read of ``alembic_version``. Only when it lags does a process take the "migrate" lock
+(:func:`docent.store.locks.exclusive`) and let Alembic apply what is still missing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,12 +16,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from filelock import FileLock
+
+from docent.store.locks import exclusive
 
 log = logging.getLogger("docent.store.migrate")
 
 SCRIPTS = Path(__file__).with_name("migrations")
-_PG_LOCK_KEY = 0x646F63656E74  # "docent": one key for every Docent schema in a Postgres database
+LOCK_WAIT_S = 300.0  # another process's migration: they are quick
 
 
 def _config() -> Config:
@@ -44,24 +43,11 @@ def current(engine: sa.Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-@contextlib.contextmanager
-def _file_lock(engine: sa.Engine) -> Iterator[None]:
-    """On a SQLite file, a lock file beside it; other databases lock inside their transaction."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:" or database.startswith("file:"):
-        yield
-        return
-    with FileLock(f"{database}.migrate.lock", timeout=300):
-        yield
-
-
 def upgrade(engine: sa.Engine) -> None:
     """Apply the missing migrations; a no-op (one query) when the database is already at head."""
     if current(engine) == head():
         return
-    with _file_lock(engine), engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    with exclusive(engine, "migrate", LOCK_WAIT_S), engine.begin() as conn:
         before = MigrationContext.configure(conn).get_current_revision()
         if before == head():  # another process got there while we waited for the lock
             return
