@@ -36,7 +36,6 @@ from docent.store.chat import ChatStore, UnknownConversation
 log = logging.getLogger("docent.chat")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any control character but tab and newline
 
-LEASE_S = 60.0  # a streaming answer whose owner has not checkpointed for this long is presumed dead
 
 
 class ChatRequestError(ValueError):
@@ -80,9 +79,8 @@ class ChatService:
         self._active: dict[str, _Active] = {}
         self._lock = threading.Lock()
         register_local_provider(embed_documents)
-        recovered = store.recover_interrupted(self._owner_alive, LEASE_S)
-        if recovered:
-            log.warning("marked %d answer(s) interrupted by an earlier crash as failed", len(recovered))
+        self._swept = 0.0
+        self._sweep()
 
     @classmethod
     def from_workspace(cls, ws, settings: Settings | None = None, **kwargs) -> ChatService:
@@ -137,6 +135,7 @@ class ChatService:
                 "(chat.max_question_chars)"
             )
         filters = self._check_filters(filters)
+        self._sweep()
         try:
             attached = accept_picture(picture, chat.max_image_mb) if picture is not None else None
         except PictureError as exc:
@@ -204,6 +203,16 @@ class ChatService:
 
     # -- helpers for the stream ---------------------------------------------------------------
 
+    def _sweep(self) -> None:
+        """Fail the answers whose streamer died (here or in any process), at most every half
+        ``chat.recovery_s``: at start-up, then from the command path of a long-lived process."""
+        if time.monotonic() - self._swept < self.settings.chat.recovery_s / 2:
+            return
+        self._swept = time.monotonic()
+        recovered = self.store.sweep(self.settings.chat.recovery_s, self.owner)
+        if recovered:
+            log.warning("marked %d answer(s) whose streaming process died as failed (interrupted)", len(recovered))
+
     def _take_request(self, message_id: str) -> Request | None:
         with self._lock:
             return self._pending.pop(message_id, None)
@@ -231,17 +240,3 @@ class ChatService:
                     f"filter {key!r} must be a string, an integer or a non-empty list of them; filterable: {FILTERABLE_FIELDS}"
                 )
         return {k: list(v) if isinstance(v, tuple) else v for k, v in filters.items()}
-
-    def _owner_alive(self, owner: str) -> bool:
-        if owner == self.owner:
-            return True
-        host, _, rest = (owner or "").partition(":")
-        if host != socket.gethostname():
-            return True  # another machine: only the lease can tell
-        try:
-            os.kill(int(rest.split(":")[0]), 0)
-        except (ValueError, ProcessLookupError):
-            return False
-        except PermissionError:
-            return True
-        return True

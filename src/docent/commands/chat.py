@@ -110,7 +110,9 @@ def stats(
     from docent.store.chat import ChatStore
 
     ws = workspace()
-    frame = ChatStore(ws.settings.state_url).recent_metrics(limit)
+    store = ChatStore(ws.settings.state_url)
+    store.sweep(ws.settings.chat.recovery_s)  # an answer whose process died is not "streaming" any more
+    frame = store.recent_metrics(limit)
     if frame.empty:
         console.print("no answers yet: try `docent ask \"...\"`")
         return

@@ -7,6 +7,8 @@ Records come out as frozen dataclasses with UTC-aware timestamps (SQLite hands b
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
@@ -42,6 +44,21 @@ def _now() -> datetime:
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process named by an answer's owner ("host:pid:nonce") runs: known for this host,
+    presumed for another (only its heartbeat lease can tell)."""
+    host, _, rest = (owner or "").partition(":")
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(rest.split(":")[0]), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ChatStore:
@@ -208,6 +225,11 @@ class ChatStore:
             if "metrics" in fields:
                 fields["metrics"] = {**(current.metrics or {}), **(fields["metrics"] or {})}
             s.execute(sa.update(Message).where(Message.id == message_id).values(**fields))
+
+    def sweep(self, lease_s: float, mine: str | None = None) -> list[str]:
+        """:meth:`recover_interrupted` with :func:`owner_alive`: any process that touches the store
+        can fail the answers left streaming by a process that died (``mine``: this process's owner)."""
+        return self.recover_interrupted(lambda owner: owner == mine or owner_alive(owner), lease_s)
 
     def recover_interrupted(self, is_alive: Callable[[str], bool], lease_s: float, now: datetime | None = None) -> list[str]:
         """Fail the answers whose streamer died (owner gone, or silent longer than the lease); partial text stays."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -54,7 +56,12 @@ def test_an_answer_interrupted_by_a_crash_is_marked_failed_with_its_partial_text
     store = ChatStore(state_url)
     assert store.get_message(message_id).state == "streaming"
 
-    make_service(store=store)  # a new process starting up
+    env = {**os.environ, "DOCENT_DATA_DIR": str(acme_ws.settings.data_dir), "DOCENT_STATE__URL": state_url,
+           "DOCENT_EMBEDDING__BACKEND": "torch"}
+    stats = subprocess.run([sys.executable, "-m", "docent.cli", "stats", "--json"], capture_output=True, text=True,
+                           env=env, timeout=120)  # the next process to touch the store: not a chat service
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["states"] == {"failed": 1}
     record = store.get_message(message_id)
     assert record.state == "failed" and record.error_code == "interrupted"
     assert record.content.startswith("w0-") and record.content.count("-") >= 15, record.content
