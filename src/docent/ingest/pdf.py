@@ -9,7 +9,8 @@ a short bold or larger paragraph is a ``Title``; the rest is classified by unstr
 classifier (list items, narrative text). A table becomes one ``Table`` element
 (``metadata.text_as_html``) where its first line stood, and its lines leave the prose. Running
 heads and page numbers (short lines repeated at the top or the bottom of pages, or in their
-margins) are dropped.
+margins) are dropped. A page with no usable text layer (:func:`needs_ocr`) is rendered instead
+and read by OCR (:mod:`docent.ingest.ocr`), side by side with the reading of the next pages.
 """
 
 from __future__ import annotations
