@@ -118,7 +118,7 @@ def submit_outcome(service: ChatService, out: Outcome) -> None:
         )
         if decision.review and service.review_queue is not None:
             service.finalizer.submit(lambda: _review(service, out, decision), f"review {out.request.message_id}")
-        if service.answer_cache is not None and out.citations and not decision.hold:
+        if service.answer_cache is not None and out.citations and not decision.hold and out.request.picture is None:
             service.finalizer.submit(lambda: _cache(service, out), f"cache {out.request.message_id}")
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from docent.chat.service import ChatRequestError
 from docent.devtools.fake_llm_server import fake_model
+from tests.docent.chat.conftest import collect
 from tests.docent.ingest.scans import encoded, page
 from tests.docent.ingest.test_ocr import _png_header
 
@@ -76,3 +77,15 @@ def test_bad_pictures_are_refused_before_anything_is_recorded(make_service, pict
     with pytest.raises(ChatRequestError, match=message.replace("(", r"\(").replace(")", r"\)")):
         service.start("What is this?", picture=picture)
     assert service.store.list_conversations() == []  # nothing recorded
+
+
+def test_a_pictures_answer_is_never_cached_for_the_same_words_without_it(make_service, tmp_path):
+    from docent.chat.answer_cache import SQLiteAnswerCache
+
+    service = make_service(answer_cache=SQLiteAnswerCache(tmp_path / "answers.sqlite", ttl_s=3600))
+    forwarded = encoded(page(["What is the hotel cap in New York?"], size=60), "PNG")
+    _, with_picture = ask_with_picture(service, "Can you answer this?", forwarded)
+    assert "$325" in with_picture[-1].text
+    assert service.finalizer.flush(30)
+    _, events = collect(service, "Can you answer this?")
+    assert not events[-1].cache_hit and "$325" not in events[-1].text
