@@ -166,3 +166,19 @@ def test_a_document_over_the_chunk_limit_is_quarantined_before_embedding(ws, cor
     assert ws.index.chunk_ids(doc_id_for(wide.as_uri())) == set()
     assert (corpus / "leave.md").as_uri() in report.new  # the rest of the batch goes on
     assert report.embedded == report.chunks  # nothing of the wide file was embedded
+
+
+def test_a_file_that_vanishes_between_listing_and_parsing_is_quarantined_then_forgotten(ws, corpus):
+    """As between the Dagster sensor's listing and the parse of its batch."""
+    from docent.ingest.pipeline import IngestReport
+
+    doomed = corpus / "doomed.md"
+    doomed.write_text("# Doomed\n\nThis file is deleted before it is read.\n")
+    ingestor, report = ws.ingestor(), IngestReport()
+    plan = ingestor.plan(str(corpus))
+    doomed.unlink()
+    parsed = [f.uri for f, result in ingestor.parse(plan.todo) if ingestor.parsed(f, result, report)]
+    assert doomed.as_uri() not in parsed and (corpus / "leave.md").as_uri() in parsed
+    assert report.quarantined[doomed.as_uri()].startswith("read: cannot read file")
+    later = ws.ingest(str(corpus))
+    assert doomed.as_uri() in later.deleted and doc_id_for(doomed.as_uri()) not in ws.manifest.all()
