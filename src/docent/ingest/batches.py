@@ -41,7 +41,7 @@ class BatchStore:
     def create(self, version: str, root: str, files: list[SourceFile]) -> Batch:
         stamp = datetime.now(timezone.utc)
         batch_id = f"{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
-        rows = [[f.uri, f.size, f.mtime] for f in files]
+        rows = [[f.uri, f.size, f.mtime, f.target] for f in files]
         with self._engine.begin() as conn:
             conn.execute(batches.insert().values(batch_id=batch_id, version=version, root=root, files=rows, created_at=stamp))
         return Batch(batch_id, version, root, list(files))
@@ -51,5 +51,6 @@ class BatchStore:
             row = conn.execute(sa.select(batches).where(batches.c.batch_id == batch_id)).mappings().first()
         if row is None:
             raise KeyError(f"no ingestion batch {batch_id!r}")
-        files = [SourceFile(uri, int(size), float(mtime)) for uri, size, mtime in row["files"]]
+        files = [SourceFile(uri, int(size), float(mtime), target=rest[0] if rest else "")
+                 for uri, size, mtime, *rest in row["files"]]  # batches made before targets have three fields
         return Batch(row["batch_id"], row["version"], row["root"], files)

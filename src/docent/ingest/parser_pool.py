@@ -41,7 +41,7 @@ def parse_files(
     with ProcessPool(max_workers=workers, context=ctx, initializer=warm_up, initargs=limits) as pool:
 
         def submit(f: SourceFile):
-            args = (f.uri, known_hashes.get(f.uri), settings, storage_options)
+            args = (f.uri, known_hashes.get(f.uri), settings, storage_options, f.target)
             return f, pool.schedule(load_and_parse, args=args, timeout=time_limit(f.name, settings))
 
         queue = iter(files)

@@ -7,6 +7,7 @@ document ids are derived from them.
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class SourceFile:
     size: int
     mtime: float
     refused: str = ""  # why it must never be read (a link out of the source, a FIFO): quarantined unread
+    target: str = ""  # a local file: the real path the listing approved; reading anything else is refused
 
     @property
     def name(self) -> str:
@@ -92,7 +94,8 @@ def list_files(root: str, storage_options: dict | None = None, symlinks: Symlink
             continue
         uri = Path(name).as_uri() if local else f"{protocol}://{name}"
         refused = _refusal(Path(name), Path(path), symlinks) if local else ""
-        yield SourceFile(uri=uri, size=int(info.get("size") or 0), mtime=_mtime(info), refused=refused)
+        target = str(Path(name).resolve()) if local and not refused else ""
+        yield SourceFile(uri=uri, size=int(info.get("size") or 0), mtime=_mtime(info), refused=refused, target=target)
 
 
 def _refusal(file: Path, root: Path, symlinks: Symlinks) -> str:
@@ -117,6 +120,18 @@ def _refusal(file: Path, root: Path, symlinks: Symlinks) -> str:
     return ""
 
 
-def read_bytes(uri: str, storage_options: dict | None = None) -> bytes:
-    with fsspec.open(path_or_url(uri), "rb", **(storage_options or {})) as fh:
+def read_bytes(uri: str, storage_options: dict | None = None, target: str = "") -> bytes:
+    """The file's bytes. With ``target`` (a local file as the listing approved it), what is opened
+    must still be that regular file: a file swapped for a link out of the source, or for a FIFO,
+    between the listing and the read (the sensor lists, a batch reads later) raises OSError."""
+    if not target:
+        with fsspec.open(path_or_url(uri), "rb", **(storage_options or {})) as fh:
+            return fh.read()
+    fd = os.open(path_or_url(uri), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO does not block
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("it is no longer a regular file (changed since it was listed): not read")
+        opened = os.readlink(f"/proc/self/fd/{fd}") if os.path.isdir("/proc/self/fd") else os.path.realpath(fh.name)
+        if opened != target:
+            raise OSError("it now leads somewhere else than when it was listed (a link swapped in?): not read")
         return fh.read()

@@ -49,8 +49,9 @@ def warm_up(filenames: list[str] | None = None, memory_mb: int | None = None) ->
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def load_and_parse(uri: str, known_hash: str | None, settings: ParseSettings, storage_options: dict | None) -> WorkResult:
-    data = read_bytes(uri, storage_options)
+def load_and_parse(uri: str, known_hash: str | None, settings: ParseSettings, storage_options: dict | None,
+                   target: str = "") -> WorkResult:
+    data = read_bytes(uri, storage_options, target)
     digest = hashlib.sha256(data).hexdigest()
     if digest == known_hash:
         return WorkResult(digest)

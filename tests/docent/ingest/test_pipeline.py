@@ -182,3 +182,25 @@ def test_a_file_that_vanishes_between_listing_and_parsing_is_quarantined_then_fo
     assert report.quarantined[doomed.as_uri()].startswith("read: cannot read file")
     later = ws.ingest(str(corpus))
     assert doomed.as_uri() in later.deleted and doc_id_for(doomed.as_uri()) not in ws.manifest.all()
+
+
+def test_a_file_swapped_for_a_link_or_a_fifo_after_listing_is_not_read(ws, corpus, tmp_path):
+    """The listing approved a regular file; what the parser opens later must still be that file."""
+    from docent.ingest.pipeline import IngestReport
+
+    secret = tmp_path / "private" / "vault.txt"
+    secret.parent.mkdir()
+    secret.write_text("the vault passphrase is correct-horse-battery-staple\n")
+    swapped, piped = corpus / "swapped.md", corpus / "piped.md"
+    swapped.write_text("# Plain\n\nAn ordinary note.\n")
+    piped.write_text("# Plain\n\nAnother ordinary note.\n")
+    ingestor, report = ws.ingestor(), IngestReport()
+    plan = ingestor.plan(str(corpus))
+    swapped.unlink()
+    swapped.symlink_to(secret)  # the attacker's swap, after the sensor listed the folder
+    piped.unlink()
+    os.mkfifo(piped)
+    for f, result in ingestor.parse(plan.todo):
+        ingestor.parsed(f, result, report)
+    assert "leads somewhere else than when it was listed" in report.quarantined[swapped.as_uri()]
+    assert "no longer a regular file" in report.quarantined[piped.as_uri()]
