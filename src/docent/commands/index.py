@@ -1,4 +1,4 @@
-"""``docent index list|promote|rollback|drop``: the blue-green index versions."""
+"""``docent index list|promote|rollback|drop|reconcile``: the blue-green index versions, and their repair."""
 
 from __future__ import annotations
 
@@ -85,3 +85,22 @@ def drop(version: str = typer.Argument(..., help="A version that is not live."))
     manifest = Manifest(ws.settings.state_url, target.version)
     manifest.delete(list(manifest.all()))
     console.print(f"dropped version {target.version}")
+
+
+@index_app.command()
+def reconcile(dry_run: bool = typer.Option(False, "--dry-run", help="Only say what disagrees.")) -> None:
+    """Make the configured index version agree with its manifest: remove rows of unknown documents,
+    and re-queue documents whose rows are duplicated or missing (the next ingestion indexes them)."""
+    from docent.index.reconcile import reconcile as mend
+
+    ws = workspace()
+    found = mend(ws.index, ws.manifest, ws.settings.sync.write_wait_s, repair=not dry_run)
+    if found.clean:
+        console.print(f"index version {ws.version} agrees with its manifest")
+        return
+    verb = "would remove" if dry_run else "removed"
+    for doc_id, rows in found.orphans.items():
+        console.print(f"{verb} {rows} row(s) of {escape(found.sources.get(doc_id, doc_id))}: not indexed per the manifest")
+    for doc_id, (expected, stored) in found.damaged.items():
+        console.print(f"{verb} {escape(found.sources.get(doc_id, doc_id))}: {stored} row(s) where the manifest "
+                      f"says {expected}" + ("" if dry_run else "; the next `docent ingest` indexes it again"))
