@@ -21,7 +21,7 @@ def app_env(tmp_path_factory):
     root = tmp_path_factory.mktemp("app")
     shutil.copytree(ROOT / "samples" / "acme", root / "docs")
     (root / "docs" / "broken scan.pdf").write_bytes(b"%PDF-1.4 not really")
-    from tests.docent.ingest.scans import encoded, page
+    from docent.devtools.hostile import encoded, page
 
     (root / "docs" / "receipt.png").write_bytes(encoded(page(["Receipt: two espressos at the Harbour Cafe"]), "PNG"))
     settings = load_settings(data_dir=root / "data", embedding={"backend": "torch", "batch_size": 32})

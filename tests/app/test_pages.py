@@ -133,7 +133,7 @@ def test_a_thumbs_down_is_recorded_and_sends_the_answer_to_review(app, app_env):
 
 
 def test_a_picture_attached_to_a_question_is_read_and_shown(app):
-    from tests.docent.ingest.scans import encoded, page
+    from docent.devtools.hostile import encoded, page
 
     at = app("rita")
     screenshot = encoded(page(["What is the hotel cap in New York?"], size=60), "PNG")

@@ -51,7 +51,7 @@ def test_ingest_search_status(tmp_path):
 
 
 def test_scans_and_pictures_are_searchable_and_status_says_they_were_ocrd(tmp_path):
-    from tests.docent.ingest.scans import encoded, page, scanned_pdf
+    from docent.devtools.hostile import encoded, page, scanned_pdf
 
     docs = tmp_path / "scans"
     docs.mkdir()
@@ -74,7 +74,7 @@ def test_a_picture_waits_for_tesseract_and_is_indexed_by_the_next_run_once_it_is
     """A machine without Tesseract: PATH holds only coreutils' timeout (a real absence, not a mock)."""
     import shutil
 
-    from tests.docent.ingest.scans import encoded, page
+    from docent.devtools.hostile import encoded, page
 
     bare = tmp_path / "bin"
     bare.mkdir()

@@ -72,7 +72,7 @@ def test_ctrl_c_cancels_the_answer_and_closes_the_model_connection(data, fake_ll
 
 
 def test_ask_with_a_picture_reads_it_and_a_bad_picture_is_refused(data, tmp_path):
-    from tests.docent.ingest.scans import encoded, page
+    from docent.devtools.hostile import encoded, page
 
     screenshot = tmp_path / "question.png"
     screenshot.write_bytes(encoded(page(["How long does parental leave last?"], size=60), "PNG"))

@@ -10,9 +10,8 @@ import pytest
 
 from docent.chat.service import ChatRequestError
 from docent.devtools.fake_llm_server import fake_model
+from docent.devtools.hostile import encoded, page, png_header
 from tests.docent.chat.conftest import collect
-from tests.docent.ingest.scans import encoded, page
-from tests.docent.ingest.test_ocr import _png_header
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +68,7 @@ def test_a_tiff_is_sent_as_png(make_service, fake_llm):
 
 @pytest.mark.parametrize("picture, limit_mb, message", [
     (b"%PDF-1.4 not a picture", 10, "the attachment cannot be used: not a readable image"),
-    (_png_header(50_000, 50_000), 10, "image too large"),
+    (png_header(50_000, 50_000), 10, "image too large"),
     (SCREENSHOT, 0.01, "the limit is 0.01 MB (chat.max_image_mb)"),
 ])
 def test_bad_pictures_are_refused_before_anything_is_recorded(make_service, picture, limit_mb, message):

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 
+from docent.devtools.hostile import billion_laughs, docx, word
 from docent.ingest.parse import ParseError, parse_bytes
 from docent.settings import ParseSettings
 
 
-def _docx(body_xml: bytes) -> bytes:
-    """A DOCX whose document.xml is ``body_xml`` (deflated, as Word writes it)."""
-    docx = pytest.importorskip("docx")
-    buffer = io.BytesIO()
-    docx.Document().save(buffer)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            target.writestr(item.filename, body_xml if item.filename == "word/document.xml" else source.read(item))
-    return out.getvalue()
-
-
 def test_a_zip_bomb_docx_is_refused_before_it_is_inflated() -> None:
-    bomb = _docx(b"<w:document>" + b" " * (64 * 2**20) + b"</w:document>")  # 64 MB of spaces: ~64 KB deflated
+    bomb = docx(b"<w:document>" + b" " * (64 * 2**20) + b"</w:document>")  # 64 MB of spaces: ~64 KB deflated
     assert len(bomb) < 2**20
     with pytest.raises(ParseError, match=r"DOCX member 'word/document.xml' would inflate [\d,]+ times \(to 64 MB\), "
                                          r"over parsing.max_zip_ratio \(100\): a ZIP bomb\?"):
@@ -56,24 +44,15 @@ def test_a_document_with_too_many_elements_is_quarantined_with_the_count() -> No
         parse_bytes(rows, "long.txt", ParseSettings(max_elements_per_doc=10))
 
 
-_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-
-
-def _word(doctype: str, text: str) -> bytes:
-    return (f'<?xml version="1.0"?><!DOCTYPE d [{doctype}]><w:document {_W}><w:body><w:p><w:r><w:t>{text}'
-            "</w:t></w:r></w:p></w:body></w:document>").encode()
-
-
 def test_an_xxe_docx_reads_no_file_of_the_host() -> None:
-    doc = parse_bytes(_docx(_word('<!ENTITY x SYSTEM "file:///etc/passwd">', "Before &x; after")), "xxe.docx")
+    doc = parse_bytes(docx(word('<!ENTITY x SYSTEM "file:///etc/passwd">', "Before &x; after")), "xxe.docx")
     text = " ".join(e.text for e in doc.elements)
     assert "Before" in text and "root:" not in text
 
 
 def test_a_billion_laughs_docx_is_quarantined_not_expanded() -> None:
-    entities = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     with pytest.raises(ParseError, match="entity amplification"):
-        parse_bytes(_docx(_word(entities, "Start &l9; end")), "laughs.docx")
+        parse_bytes(billion_laughs(), "laughs.docx")
 
 
 def test_a_file_needing_more_memory_than_a_parser_may_use_is_quarantined_and_the_batch_goes_on(settings, embedder, tmp_path):

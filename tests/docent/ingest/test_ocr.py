@@ -3,18 +3,16 @@ text layer are never OCR'd, turned pages are straightened, and hostile pictures 
 
 from __future__ import annotations
 
-import binascii
 import io
-import struct
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from docent.devtools.hostile import LINES, encoded, page, png_header, scanned_pdf
 from docent.ingest import ocr, tools
 from docent.ingest.parse import ParseError, parse_bytes
 from docent.settings import ParseSettings
-from tests.docent.ingest.scans import LINES, encoded, page, scanned_pdf
 from tests.pdf_writer import escape, write_pdf
 
 
@@ -106,19 +104,11 @@ def test_without_tesseract_scans_wait_for_it_and_text_pages_are_kept(tmp_path: P
             cached.cache_clear()
 
 
-def _png_header(width: int, height: int) -> bytes:
-    """A PNG that declares ``width`` x ``height`` pixels (and holds almost none)."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", binascii.crc32(kind + body))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"x\x9c\x03\x00\x00\x00\x00\x01") + chunk(b"IEND", b"")
-
-
 def test_an_image_bomb_is_refused_before_decoding() -> None:
     with pytest.raises(ParseError, match=r"image too large: 2,500,000,000 pixels"):
-        parse_bytes(_png_header(50_000, 50_000), "bomb.png")
+        parse_bytes(png_header(50_000, 50_000), "bomb.png")
     with pytest.raises(ParseError, match=r"image too large: 12,000 x 12,000 pixels"):  # under Pillow's own limit
-        parse_bytes(_png_header(12_000, 12_000), "big.png")
+        parse_bytes(png_header(12_000, 12_000), "big.png")
 
 
 def test_a_tiff_with_a_corrupt_frame_keeps_the_others() -> None:
