@@ -10,11 +10,20 @@ from __future__ import annotations
 import streamlit as st
 
 from app.resources import users
-from docent.review.users import User
+from docent.access import Action, Principal, allowed
 
 
-def current_user() -> User | None:
+def current_user() -> Principal | None:
     return st.session_state.get("user")
+
+
+def require_page(action: Action) -> Principal:
+    """The signed-in user when they may ``action``; otherwise the page says so and stops."""
+    user = current_user()
+    if not allowed(user, action):
+        st.error("Your role does not give access to this page.")
+        st.stop()
+    return user
 
 
 def _oidc_configured() -> bool:

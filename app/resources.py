@@ -37,9 +37,3 @@ def review_queue():
     settings = workspace().settings
     return ReviewQueue(settings.state_url, golden_set=settings.review.golden_set)
 
-
-@st.cache_resource
-def feedback():
-    from docent.review.feedback import FeedbackStore
-
-    return FeedbackStore(workspace().settings.state_url)

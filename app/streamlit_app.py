@@ -14,7 +14,7 @@ import streamlit as st  # noqa: E402
 from streamlit import config  # noqa: E402
 
 from app.auth import current_user, sign_in, sign_out  # noqa: E402
-from docent.review.users import Role  # noqa: E402
+from docent.access import Action, allowed  # noqa: E402
 
 
 def main() -> None:
@@ -26,12 +26,13 @@ def main() -> None:
         st.navigation([st.Page(sign_in, title="Sign in", icon=":material/login:")]).run()
         return
     pages = [st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True)]
-    if user.role in (Role.REVIEWER, Role.ADMIN, Role.ANALYST):
+    if allowed(user, Action.READ_REVIEW):
         pages.append(st.Page("pages/review.py", title="Review", icon=":material/fact_check:"))
-    pages.append(st.Page("pages/ingestion.py", title="Ingestion", icon=":material/inventory_2:"))
-    if user.role in (Role.ANALYST, Role.ADMIN):
+    if allowed(user, Action.READ_INGESTION):
+        pages.append(st.Page("pages/ingestion.py", title="Ingestion", icon=":material/inventory_2:"))
+    if allowed(user, Action.READ_EVALUATION):
         pages.append(st.Page("pages/evaluation.py", title="Evaluation", icon=":material/monitoring:"))
-    if user.role == Role.ADMIN:
+    if allowed(user, Action.MANAGE_USERS):
         pages.append(st.Page("pages/users.py", title="Users", icon=":material/group:"))
     with st.sidebar:
         st.caption(f"Signed in as **{user.username}** ({user.role})")

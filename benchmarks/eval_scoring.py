@@ -27,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -302,12 +303,14 @@ def run(args, tmp: Path) -> None:
 
 
 async def ask_all(service, questions: list[str], concurrency: int) -> list[str]:
+    from docent.access import service_account
+
     gate = asyncio.Semaphore(concurrency)
 
     async def one(question: str) -> str:
         async with gate:
             last = None
-            async for event in service.ask(question):
+            async for event in service.ask(service_account(f"asker-{uuid.uuid4().hex[:8]}"), question):
                 last = event
             return last.kind if last else "none"
 

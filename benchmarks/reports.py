@@ -28,10 +28,13 @@ import sys
 import time
 from pathlib import Path
 
+from docent.access import service_account
 from docent.chat.events import FinalEvent, SourcesEvent
 from docent.ingest.sources import display_name
 from docent.settings import load_settings
 from docent.workspace import Workspace
+
+BENCH = service_account("reports-benchmark")
 
 HERE = Path(__file__).resolve().parent
 MODES = ("dense", "bm25", "hybrid")
@@ -110,9 +113,9 @@ def docent_side(pdfs: Path, questions: list[dict], work: Path, k: int, keep: boo
 
 
 async def _ask(chat, question: str) -> tuple[list[str], str]:
-    message_id = chat.start(question)
+    message_id = chat.start(BENCH, question)
     context, answer = [], ""
-    async for event in chat.stream(message_id):
+    async for event in chat.stream(BENCH, message_id):
         if isinstance(event, SourcesEvent):
             context = [s.text for s in event.sources]
         elif isinstance(event, FinalEvent):

@@ -8,20 +8,18 @@ import streamlit as st
 
 from app import render
 from app.auth import current_user
-from app.resources import chat_service, feedback, review_queue
+from app.resources import chat_service, review_queue
 from docent.chat.service import ChatRequestError
-from docent.chat.states import TERMINAL
+from docent.chat.states import TERMINAL, State
 from docent.chat.sync import iter_events
-from docent.review.actions import send_to_review
 
 service = chat_service()
-store = service.store
 user = current_user()
 
 with st.sidebar:
     if st.button("New conversation", icon=":material/add:", width="stretch"):
         st.session_state.pop("conversation", None)
-    for c in store.list_conversations(limit=30):
+    for c in service.conversations(user, limit=30):
         label = (c.title or "untitled")[:40]
         if st.button(label, key=f"conv-{c.id}", width="stretch",
                      type="primary" if c.id == st.session_state.get("conversation") else "secondary"):
@@ -37,9 +35,10 @@ def rate(message_id: str) -> None:
     if vote is None:
         return
     comment = st.text_input("Comment (optional)", key=f"comment-{message_id}") if vote == 0 else None
-    feedback().record(message_id, user.username, 1 if vote == 1 else -1, comment or None)
-    if vote == 0 and st.session_state.get(f"sent-{message_id}") is None:
-        st.session_state[f"sent-{message_id}"] = send_to_review(service, review_queue(), message_id)
+    if st.session_state.get(f"voted-{message_id}") != (vote, comment):  # a vote is written once, not on every rerun
+        st.session_state[f"voted-{message_id}"] = (vote, comment)
+        st.session_state[f"sent-{message_id}"] = service.rate(user, message_id, 1 if vote == 1 else -1, comment or None)
+    if st.session_state.get(f"sent-{message_id}") is not None:
         st.caption("Thanks: a reviewer will look at this answer.")
 
 
@@ -49,7 +48,7 @@ def settled(record):
     deadline = time.monotonic() + 3
     while record.state not in TERMINAL and time.monotonic() < deadline:
         time.sleep(0.05)
-        record = store.get_message(record.id)
+        record = service.answer(user, record.id)
     return record
 
 
@@ -71,7 +70,7 @@ def show(record) -> None:
             st.caption(f":green[:material/verified: Approved by {approver}]")
         render.state_notice(record.state, record.error_code, text)
         render.sources(record.citations, key=record.id)
-        if record.state == "completed":
+        if record.state == State.COMPLETED:
             rate(record.id)
 
 
@@ -86,7 +85,11 @@ def asked(question: str, picture: bytes | None) -> None:
 
 
 if conversation:
-    records = store.messages(conversation)
+    try:
+        records = service.messages(user, conversation)
+    except ChatRequestError:  # not this user's (another user signed in on this browser session): start afresh
+        st.session_state.pop("conversation", None)
+        conversation, records = None, []
     for i, record in enumerate(records):
         if record.role == "user":
             answer = records[i + 1].id if i + 1 < len(records) else None
@@ -102,17 +105,17 @@ if prompt:
     picture = files[0].getvalue() if files else None
     question = (getattr(prompt, "text", prompt) or "").strip() or ("What does this picture show?" if picture else "")
     try:
-        message_id = service.start(question, conversation, picture=picture)
+        message_id = service.start(user, question, conversation, picture=picture)
     except ChatRequestError as exc:
         st.error(str(exc))
         st.stop()
-    st.session_state.conversation = store.get_message(message_id).conversation_id
+    st.session_state.conversation = service.answer(user, message_id).conversation_id
     if picture:
         pictures[message_id] = picture
     asked(question, picture)
     with st.chat_message("assistant"):
         st.button("Stop", key=f"stop-{message_id}", icon=":material/stop_circle:")  # a click reruns: the stream is cancelled
-        events = iter_events(service, message_id)
+        events = iter_events(service, user, message_id)
 
         def tokens():
             for event in events:

@@ -6,7 +6,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app.auth import require_page
 from app.resources import chat_service, review_queue, workspace
+from docent.access import Action
 from docent.evaluate import report
 from docent.evaluate.alerting import check_heartbeat
 from docent.evaluate.catalog import METRICS
@@ -18,6 +20,7 @@ DEFAULT_METRICS = ("grounding", "citation_validity", "answered", "semantic_simil
 TREND_COLUMNS = ("run_id", "started_at", "status", "model", "index_version", "n_items")
 VERDICT_COLORS = alt.Scale(domain=["better", "worse", "same"], range=["#2e7d32", "#c62828", "#9e9e9e"])
 
+require_page(Action.READ_EVALUATION)
 ws = workspace()
 settings = ws.settings
 store = EvalStore(settings.state_url)
@@ -128,7 +131,7 @@ def answer_detail(row: pd.Series, metrics: list[str]) -> None:
     if item is not None:
         st.info(f"Already in the review queue (#{item.id}, {item.status}).")
     elif st.button("Send to review", icon=":material/fact_check:", key=f"send-{message_id}"):
-        send_to_review(chat_service(), review_queue(), message_id, reason="evaluation")
+        send_to_review(chat_service().store, review_queue(), message_id, reason="evaluation")
         st.rerun()
 
 

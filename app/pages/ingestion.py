@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth import current_user
+from app.auth import require_page
 from app.resources import workspace
+from docent.access import Action, allowed
 from docent.ingest.sources import path_or_url
-from docent.review.users import Role
 
-ws = workspace()
 st.title("Ingestion")
+user = require_page(Action.READ_INGESTION)
+ws = workspace()
 
 records = list(ws.manifest.all().values())
 frame = pd.DataFrame(
@@ -40,7 +41,7 @@ st.caption(f"Last change: {last:%Y-%m-%d %H:%M} UTC" if last is not None and pd.
 if len(quarantined):
     st.subheader("Quarantined")
     st.dataframe(quarantined[["document", "stage", "reason", "updated"]], hide_index=True, width="stretch")
-    if current_user().role in (Role.ADMIN, Role.REVIEWER) and ws.settings.sync.sources:
+    if allowed(user, Action.MANAGE_INGESTION) and ws.settings.sync.sources:
         if st.button("Retry quarantined documents", icon=":material/refresh:"):
             with st.spinner("Ingesting…"):
                 for root in ws.settings.sync.sources:

@@ -8,13 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from app import render
-from app.auth import current_user
+from app.auth import require_page
 from app.resources import chat_service, review_queue
+from docent.access import Action, PermissionDenied, allowed
 from docent.ingest.identity import describe
 from docent.ingest.sources import display_name
 from docent.review import actions
 from docent.review.queue import REASONS, ClaimLost
-from docent.review.users import PermissionDenied, Role
 
 PER_PAGE = 25
 REJECT_CATEGORIES = ["wrong", "unsupported", "incomplete", "harmful", "other"]
@@ -22,8 +22,8 @@ REJECT_CATEGORIES = ["wrong", "unsupported", "incomplete", "harmful", "other"]
 queue = review_queue()
 service = chat_service()
 store = service.store
-user = current_user()
-can_act = user.role == Role.REVIEWER
+user = require_page(Action.READ_REVIEW)
+can_act = allowed(user, Action.DECIDE_REVIEW)
 
 st.title("Review")
 counts = queue.counts()
@@ -126,7 +126,7 @@ try:
     edited = st.text_area("Answer to approve (edit to correct it)", value=item.answer, height=160)
     a, b = st.columns(2)
     if a.button("Approve", type="primary", icon=":material/check:"):
-        actions.approve(service, queue, item.id, user, edited if edited.strip() != item.answer.strip() else None)
+        actions.approve(service.deps, queue, item.id, user, edited if edited.strip() != item.answer.strip() else None)
         st.success("Approved: the answer now serves as a curated answer and joins the golden set.")
         st.rerun()
     with b.popover("Reject", icon=":material/close:"):

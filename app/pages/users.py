@@ -5,16 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth import current_user
+from app.auth import require_page
 from app.resources import users
-from docent.review.users import PermissionDenied, Role, UserError
+from docent.access import Action, PermissionDenied, Role
+from docent.review.users import UserError
 
-admin = current_user()
-store = users()
 st.title("Users")
-if admin.role != Role.ADMIN:
-    st.error("Only admins manage users.")
-    st.stop()
+admin = require_page(Action.MANAGE_USERS)
+store = users()
 
 st.dataframe(pd.DataFrame([{"username": u.username, "role": u.role, "disabled": u.disabled} for u in store.list()]),
              hide_index=True, width="stretch")

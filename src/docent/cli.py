@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table  # noqa: E402
 
 from docent.commands.app import app_command  # noqa: E402
-from docent.commands.chat import ask, stats  # noqa: E402
+from docent.commands.chat import ask, conversations, stats  # noqa: E402
 from docent.commands.common import console, err, unreachable_service, workspace  # noqa: E402
 from docent.commands.evaluate import eval_app  # noqa: E402
 from docent.commands.golden import golden_app  # noqa: E402
@@ -32,6 +32,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(golden_app, name="golden")
 app.add_typer(eval_app, name="eval")
 app.command()(ask)
+app.command()(conversations)
 app.command()(stats)
 app.command("app")(app_command)
 

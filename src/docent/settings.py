@@ -148,6 +148,8 @@ class ChatSettings(BaseModel):
     widen: bool = Field(True, description="give the model each hit's neighbouring chunks (the rest of its table or "
                         "section) within context_tokens: search small, read big")
     max_active_streams: int = Field(64, ge=1, description="streams one process serves at once; more are refused")
+    max_streams_per_user: int = Field(3, ge=1, description="answers one person may have in progress at once (per "
+                                      "process); more are refused until one ends")
     recovery_s: float = Field(60.0, ge=5, description="an answer left streaming whose process has died (same host) "
                               "or has not checkpointed for this long (another host) is marked failed(interrupted) by "
                               "the next Docent process that touches the store")

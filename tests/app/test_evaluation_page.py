@@ -54,7 +54,7 @@ def seeded(app_env):
     chat = ChatStore(url)
     messages = []
     for question, text in (("What is the hotel cap?", "It is 400 euros [1]."), ("How long is parental leave?", "8 weeks [1].")):
-        _, mid = chat.record_question(conversation_id=None, question=question, model="test-model", filters=None)
+        _, mid = chat.record_question(conversation_id=None, question=question, model="test-model", filters=None, user_id="asker-id")
         chat.transition(mid, "streaming")
         chat.finalize(mid, state="completed", content=text, citations=[])
         messages.append((mid, question, text))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.principals import ASKER
+
 pytestmark = pytest.mark.slow
 
 QUESTION = "How many weeks of parental leave does the secondary caregiver get?"
@@ -44,12 +46,12 @@ def queue_item(app_env) -> int:
 
     ws = Workspace(load_settings(data_dir=app_env["DOCENT_DATA_DIR"], embedding={"backend": "torch"}))
     service = ws.chat
-    message_id = service.start(QUESTION)
+    message_id = service.start(ASKER, QUESTION)
     from docent.chat.sync import iter_events
 
-    list(iter_events(service, message_id))
+    list(iter_events(service, ASKER, message_id))
     service.finalizer.flush(30)
-    return send_to_review(service, ReviewQueue(app_env["state_url"]), message_id)
+    return send_to_review(service.store, ReviewQueue(app_env["state_url"]), message_id)
 
 
 def open_item(at, item_id: int):

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from docent.access import Principal, Role
 from docent.review.queue import ReviewQueue
-from docent.review.users import Role, User
 from docent.store.chat import ChatStore
 
 DOCENT = [sys.executable, "-m", "docent.cli"]
@@ -58,12 +58,12 @@ def test_golden_export(tmp_path):
     data, out = tmp_path / "data", tmp_path / "golden.jsonl"
     url = f"sqlite:///{data / 'docent.db'}"
     chat, queue = ChatStore(url), ReviewQueue(url)
-    _, mid = chat.record_question(conversation_id=None, question="What is the hotel cap?", model="m", filters=None)
+    _, mid = chat.record_question(conversation_id=None, question="What is the hotel cap?", model="m", filters=None, user_id="asker-id")
     chat.transition(mid, "streaming")
     chat.finalize(mid, state="completed", content="180 euros [1].", citations=[{"n": 1, "chunk_id": "c1"}])
     item = queue.enqueue(mid, reason="always", held=True, question="What is the hotel cap?", answer="180 euros [1].",
                          model="m", index_version="v1")
-    reviewer = User(id="1", username="rita", role=Role.REVIEWER, disabled=False)
+    reviewer = Principal(id="1", username="rita", role=Role.REVIEWER, disabled=False)
     queue.claim(item, reviewer)
     queue.approve(item, reviewer)
     shown = run(["golden", "export", str(out)], data).stdout

@@ -11,6 +11,7 @@ import pytest
 from docent.chat.service import ChatService
 from docent.index.base import SearchHit
 from tests.docent.evaluate.test_alerts import Receiver
+from tests.principals import ASKER
 
 QUESTIONS = [
     "How many weeks of parental leave does the secondary caregiver get?",
@@ -36,13 +37,11 @@ class BrokenRetriever:
 
 
 def serve_traffic(ws, retriever=None) -> None:
-    service = ChatService.from_workspace(ws, answer_cache=None)
-    if retriever is not None:
-        service.retriever = retriever(service.retriever)
+    service = ChatService.from_workspace(ws, answer_cache=None, **({"retriever": retriever(ws.retriever)} if retriever else {}))
 
     async def ask_all():
         for q in QUESTIONS:
-            async for _ in service.ask(q):
+            async for _ in service.ask(ASKER, q):
                 pass
 
     asyncio.run(ask_all())

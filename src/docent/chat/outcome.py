@@ -2,7 +2,8 @@
 
 The stream fills an :class:`Outcome` as it goes; :func:`submit_outcome` hands it to the
 finalizer as three jobs, so a failure in a later one (grounding, caching) never undoes the
-record of the answer itself.
+record of the answer itself. The review decision, the share of supported sentences and the
+retrieval record are each made here and only here.
 """
 
 from __future__ import annotations
@@ -12,35 +13,19 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from docent.chat.answer_cache import CachedAnswer
-from docent.chat.attachments import Picture
+from docent.chat.deps import ChatDeps
+from docent.chat.request import Request
 from docent.chat.states import State
 from docent.generate.citations import ground, judge
 from docent.generate.llm import LLMCall
 from docent.generate.local import NO_ANSWER
 from docent.generate.prompts import PROMPT_VERSION, Source
 from docent.review.policy import Decision, decide
-
-if TYPE_CHECKING:
-    from docent.chat.service import ChatService
-
-
-@dataclass
-class Request:
-    """What the command path recorded, kept in memory so the stream need not read it back."""
-
-    message_id: str
-    conversation_id: str
-    question: str
-    filters: dict | None
-    model: str
-    new_conversation: bool
-    command_ms: float | None = None
-    picture: Picture | None = None  # attached to the question; kept in memory only (not recorded)
+from docent.settings import ReviewSettings
 
 
 @dataclass
@@ -53,6 +38,7 @@ class Outcome:
     error_message: str | None = None
     text: str = ""
     standalone: str = ""
+    retrieval_query: str = ""  # what was searched: the standalone question, with a picture's text
     sources: list[Source] = field(default_factory=list)
     citations: list[dict] = field(default_factory=list)
     call: LLMCall | None = None
@@ -100,32 +86,52 @@ class Outcome:
         return row
 
 
-def submit_outcome(service: ChatService, out: Outcome) -> None:
+def supported_share(sentences: list | None) -> float | None:
+    """The share of an answer's sentences its sources support; None when it has none (not measured)."""
+    return sum(s.supported for s in sentences) / len(sentences) if sentences else None
+
+
+def review_decision(settings: ReviewSettings, out: Outcome) -> Decision:
+    """The review policy applied to the answer's signals (see :mod:`docent.review.policy`)."""
+    return decide(
+        settings, question=out.request.question, supported_share=out.supported_share,
+        top_score=max((s.score for s in out.sources), default=None), sample=random.random(),
+    )
+
+
+def retrieval_record(out: Outcome, *, index_version: str, mode: str, k: int, latency_ms: float,
+                     sources: list[dict] | None = None) -> dict:
+    """What the answer was grounded on, as stored: the chunks the model saw, with their scores."""
+    return {
+        "index_version": index_version, "query": out.retrieval_query or out.standalone, "mode": mode, "k": k,
+        "latency_ms": latency_ms, "chunk_ids": [s.chunk_id for s in out.sources], "scores": [s.score for s in out.sources],
+        "sources": sources if sources is not None else [s.to_dict() for s in out.sources],
+    }
+
+
+def submit_outcome(deps: ChatDeps, out: Outcome) -> None:
     out.ended_at = datetime.now(timezone.utc)
     out.mark("total_ms")
     out.metrics["completed"] = out.state == State.COMPLETED
     if out.request.command_ms is not None:
         out.metrics["command_ms"] = round(out.request.command_ms, 2)
     ended = time.perf_counter()
-    service.finalizer.submit(  # tagged: the conversation's next question waits for it (its history)
-        lambda: _record(service, out, ended), f"finalize {out.request.message_id}", tag=out.request.conversation_id
+    deps.finalizer.submit(  # tagged: the conversation's next question waits for it (its history)
+        lambda: _record(deps, out, ended), f"finalize {out.request.message_id}", tag=out.request.conversation_id
     )
     if out.state == State.COMPLETED and out.text and out.text != NO_ANSWER and not out.cache_hit:
-        service.finalizer.submit(lambda: _ground(service, out), f"ground {out.request.message_id}")
-        decision = out.decision or decide(
-            service.settings.review, question=out.request.question, supported_share=None, top_score=None,
-            sample=random.random(),
-        )
-        if decision.review and service.review_queue is not None:
-            service.finalizer.submit(lambda: _review(service, out, decision), f"review {out.request.message_id}")
-        if service.answer_cache is not None and out.citations and not decision.hold and out.request.picture is None:
-            service.finalizer.submit(lambda: _cache(service, out), f"cache {out.request.message_id}")
+        deps.finalizer.submit(lambda: _ground(deps, out), f"ground {out.request.message_id}")
+        decision = out.decision or review_decision(deps.settings.review, out)
+        if decision.review and deps.review_queue is not None:
+            deps.finalizer.submit(lambda: _review(deps, out, decision), f"review {out.request.message_id}")
+        if deps.answer_cache is not None and out.citations and not decision.hold and out.request.picture is None:
+            deps.finalizer.submit(lambda: _cache(deps, out), f"cache {out.request.message_id}")
 
 
-def _record(service: ChatService, out: Outcome, ended: float) -> None:
+def _record(deps: ChatDeps, out: Outcome, ended: float) -> None:
     metrics = dict(out.metrics, finalize_lag_ms=round((time.perf_counter() - ended) * 1000, 2))
     call, trace = out.call, out.trace()  # the trace prices the call once; the message records the same cost
-    service.store.finalize(
+    deps.store.finalize(
         out.request.message_id,
         state=out.state,
         content=out.text,
@@ -145,8 +151,8 @@ def _record(service: ChatService, out: Outcome, ended: float) -> None:
     )
 
 
-def _review(service: ChatService, out: Outcome, decision: Decision) -> None:
-    service.review_queue.enqueue(
+def _review(deps: ChatDeps, out: Outcome, decision: Decision) -> None:
+    deps.review_queue.enqueue(
         out.request.message_id,
         reason=decision.reason or "sample",
         held=decision.hold,
@@ -160,22 +166,21 @@ def _review(service: ChatService, out: Outcome, decision: Decision) -> None:
     )
 
 
-def _ground(service: ChatService, out: Outcome) -> None:
-    judge_model = service.settings.chat.judge_model
+def _ground(deps: ChatDeps, out: Outcome) -> None:
+    judge_model = deps.settings.chat.judge_model
     if judge_model:
         sentences = asyncio.run(judge(out.text, out.sources, judge_model))
     elif out.grounding is not None:  # review-if-risky grounded it before deciding: not twice
         sentences = out.grounding
     else:
-        sentences = ground(out.text, out.sources, service.embed_documents, service.settings.chat.grounding_threshold)
+        sentences = ground(out.text, out.sources, deps.embed_documents, deps.settings.chat.grounding_threshold)
     rows = [s.__dict__ | {"cited": list(s.cited)} for s in sentences]
-    share = sum(s.supported for s in sentences) / len(sentences) if sentences else None
-    service.store.update_fields(out.request.message_id, grounding=rows, metrics={"supported_share": share})
+    deps.store.update_fields(out.request.message_id, grounding=rows, metrics={"supported_share": supported_share(sentences)})
 
 
-def _cache(service: ChatService, out: Outcome) -> None:
+def _cache(deps: ChatDeps, out: Outcome) -> None:
     cited = sorted({c["doc_id"] for c in out.citations})
-    docs = service.doc_hashes(cited)
+    docs = deps.doc_hashes(cited)
     if set(docs) != set(cited):  # a cited document is gone already: nothing to cache
         return
     answer = CachedAnswer(
@@ -187,4 +192,4 @@ def _cache(service: ChatService, out: Outcome) -> None:
         created_at=time.time(),
         question=out.standalone,
     )
-    service.answer_cache.put(out.key, out.scope, answer, out.vector)
+    deps.answer_cache.put(out.key, out.scope, answer, out.vector)

@@ -1,8 +1,10 @@
-"""The chat: a command path that records intent, a stream path that relays tokens, and cancel.
+"""The chat's command path: every command carries the principal who issued it.
 
 ``start`` validates a question and records it as ``queued`` in one write; ``stream`` (see
 :mod:`docent.chat.stream`) retrieves, prompts and relays tokens without writing anything;
-``cancel`` stops a running answer's upstream call. Everything else is the finalizer's job.
+``cancel`` stops a running answer's upstream call; ``rate`` records a vote (and sends a
+thumbs-down to review). Everything else is the finalizer's job. Conversations and answers belong
+to who asked: another person's id is answered as if it did not exist, so ids are not confirmed.
 One service per process: it owns the background writer and the registry of running streams.
 """
 
@@ -13,45 +15,39 @@ import logging
 import os
 import re
 import socket
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from docent.access import Action, Principal, require, visible_owners
 from docent.chat.answer_cache import AnswerCache, open_answer_cache
 from docent.chat.attachments import PictureError, accept_picture
+from docent.chat.deps import ChatDeps
 from docent.chat.events import ChatEvent
 from docent.chat.finalize import Finalizer
-from docent.chat.outcome import Request
+from docent.chat.registry import Streams
+from docent.chat.request import ChatRequestError, Request
 from docent.chat.states import TERMINAL, State
-from docent.generate.local import register_local_provider
+from docent.chat.stream import run_stream
+from docent.generate.local import local_provider
 from docent.index.base import FILTERABLE_FIELDS, validate_filters
+from docent.review.actions import send_to_review
 from docent.settings import Settings
 from docent.store.chat import ChatStore, UnknownConversation
+from docent.store.records import ConversationRecord, MessageRecord
+
+if TYPE_CHECKING:
+    from docent.review.feedback import FeedbackStore
+    from docent.review.queue import ReviewQueue
+
+__all__ = ["ChatRequestError", "ChatService"]
 
 log = logging.getLogger("docent.chat")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any control character but tab and newline
-
-
-
-class ChatRequestError(ValueError):
-    """A question refused before anything was recorded; the message says what to change."""
-
-
-@dataclass
-class _Active:
-    loop: asyncio.AbstractEventLoop
-    task: asyncio.Task | None = None
-    cancelled: bool = field(default=False)
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        if self.task is not None:
-            self.loop.call_soon_threadsafe(self.task.cancel)
 
 
 class ChatService:
@@ -64,31 +60,30 @@ class ChatService:
         doc_hashes: Callable[[list[str]], dict[str, str]],
         answer_cache: AnswerCache | None = None,
         finalizer: Finalizer | None = None,
-        review_queue=None,
+        review_queue: ReviewQueue | None = None,
+        feedback: FeedbackStore | None = None,
     ):
-        self.settings = settings
-        self.store = store
-        self.retriever = retriever  # .current() -> the live Retriever (LiveRetriever) or a Retriever
-        self.embed_documents = embed_documents
-        self.doc_hashes = doc_hashes
-        self.answer_cache = answer_cache
-        self.review_queue = review_queue  # a ReviewQueue: answers the review policy picks go there
-        self.finalizer = finalizer or Finalizer()
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._pending: dict[str, Request] = {}
-        self._active: dict[str, _Active] = {}
-        self._lock = threading.Lock()
-        register_local_provider(embed_documents)
-        self._swept = 0.0
-        self._sweep()
+        self.deps = ChatDeps(
+            settings=settings, store=store, retriever=retriever, embed_documents=embed_documents, doc_hashes=doc_hashes,
+            finalizer=finalizer or Finalizer(), streams=Streams(),
+            owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            answer_cache=answer_cache, review_queue=review_queue, feedback=feedback,
+        )
+        self.settings, self.store, self.finalizer = settings, store, self.deps.finalizer
+        self.answer_cache, self.review_queue = answer_cache, review_queue
+        self._swept = float("-inf")
 
     @classmethod
     def from_workspace(cls, ws, settings: Settings | None = None, **kwargs) -> ChatService:
-        """The service over a :class:`~docent.workspace.Workspace`'s live index and state store.
+        """The service over a :class:`~docent.workspace.Workspace`'s live index and state store, with the
+        process's ``local/extractive`` provider registered (once per process) and interrupted answers recovered.
 
-        ``settings`` replaces the workspace's own for the chat (tests and benchmarks swap models).
+        ``settings`` replaces the workspace's own for the chat (tests and benchmarks swap models); any
+        constructor argument given replaces the workspace's (e.g. ``retriever``: another index version).
         """
         from docent.ingest.manifest import Manifest
+        from docent.review.feedback import FeedbackStore
+        from docent.review.queue import ReviewQueue
 
         embedder = ws.embedder
         settings = settings or ws.settings
@@ -98,30 +93,43 @@ class ChatService:
             records = Manifest(settings.state_url, live.version).get_many(doc_ids)
             return {d: r.content_hash for d, r in records.items() if r.status == "indexed"}
 
-        if "answer_cache" not in kwargs:
-            kwargs["answer_cache"] = open_answer_cache(settings.data_dir, settings.cache) if settings.cache.answers else None
-        kwargs.setdefault("store", ChatStore(settings.state_url))
-        if "review_queue" not in kwargs:
-            from docent.review.queue import ReviewQueue
+        def embed_documents(texts: list[str]) -> np.ndarray:
+            return embedder.embed(texts)[0]  # cached by text: sources recur across questions
 
-            kwargs["review_queue"] = ReviewQueue(settings.state_url, golden_set=settings.review.golden_set)
-        return cls(
-            settings,
-            retriever=ws.retriever,
-            embed_documents=lambda texts: embedder.embed(texts)[0],  # cached by text: sources recur across questions
-            doc_hashes=doc_hashes,
-            **kwargs,
-        )
+        defaults: dict[str, Callable[[], object]] = {  # built only when not given: each may open a connection
+            "answer_cache": lambda: open_answer_cache(settings.data_dir, settings.cache) if settings.cache.answers else None,
+            "store": lambda: ChatStore(settings.state_url),
+            "review_queue": lambda: ReviewQueue(kwargs["store"].url, golden_set=settings.review.golden_set),
+            "feedback": lambda: FeedbackStore(kwargs["store"].url),
+            "retriever": lambda: ws.retriever,
+            "doc_hashes": lambda: doc_hashes,
+        }
+        for name, make in defaults.items():
+            if name not in kwargs:
+                kwargs[name] = make()
+        local_provider(embed_documents)
+        service = cls(settings, embed_documents=embed_documents, **kwargs)
+        service.recover()
+        return service
+
+    @property
+    def retriever(self):
+        return self.deps.retriever
+
+    @property
+    def doc_hashes(self) -> Callable[[list[str]], dict[str, str]]:
+        return self.deps.doc_hashes
 
     # -- command path -------------------------------------------------------------------------
 
-    def start(self, question: str, conversation_id: str | None = None, filters: dict | None = None,
-              picture: bytes | None = None) -> str:
+    def start(self, principal: Principal, question: str, conversation_id: str | None = None,
+              filters: dict | None = None, picture: bytes | None = None) -> str:
         """Validate and record a question as ``queued``; return the answer's message id.
 
         ``picture`` (an attached image) is checked here; the answer's stream reads it, in this process.
         """
         began = time.perf_counter()
+        require(principal, Action.ASK)
         chat = self.settings.chat
         if not isinstance(question, str) or not question.strip():
             raise ChatRequestError("the question is empty: type a question")
@@ -135,42 +143,46 @@ class ChatService:
                 "(chat.max_question_chars)"
             )
         filters = self._check_filters(filters)
-        self._sweep()
+        self.recover(every_s=chat.recovery_s / 2)
         try:
             attached = accept_picture(picture, chat.max_image_mb) if picture is not None else None
         except PictureError as exc:
             raise ChatRequestError(str(exc)) from None
-        with self._lock:
-            if len(self._pending) + len(self._active) >= chat.max_active_streams:
-                raise ChatRequestError(
-                    f"too many answers in progress ({chat.max_active_streams}, chat.max_active_streams): try again shortly"
-                )
-        new = conversation_id is None
-        try:
-            conversation_id, message_id = self.store.record_question(
-                conversation_id=conversation_id, question=question, model=chat.model, filters=filters
+        message_id = str(uuid.uuid4())
+        request = Request(message_id, conversation_id or "", question, filters, chat.model, conversation_id is None,
+                          principal.id, picture=attached)
+        refused = self.deps.streams.admit(request, chat.max_active_streams, chat.max_streams_per_user)
+        if refused == "process":
+            raise ChatRequestError(
+                f"too many answers in progress ({chat.max_active_streams}, chat.max_active_streams): try again shortly"
             )
-        except UnknownConversation:
-            raise ChatRequestError(f"no conversation {conversation_id!r}: start a new one (omit the id)") from None
-        request = Request(message_id, conversation_id, question, filters, chat.model, new,
-                          (time.perf_counter() - began) * 1000, attached)
-        with self._lock:
-            self._pending[message_id] = request
+        if refused == "user":
+            raise ChatRequestError(f"you already have {chat.max_streams_per_user} answers in progress "
+                                   "(chat.max_streams_per_user): wait for one to finish, or stop one")
+        try:
+            request.conversation_id, _ = self.store.record_question(
+                conversation_id=conversation_id, question=question, model=chat.model, filters=filters,
+                user_id=principal.id, message_id=message_id,
+            )
+        except BaseException as exc:
+            self.deps.streams.take(message_id, {principal.id})  # nothing was recorded: the slot is free again
+            if isinstance(exc, UnknownConversation):
+                raise ChatRequestError(f"no conversation {conversation_id!r}: start a new one (omit the id)") from None
+            raise
+        request.command_ms = (time.perf_counter() - began) * 1000
         return message_id
 
-    def cancel(self, message_id: str) -> bool:
+    def cancel(self, principal: Principal, message_id: str) -> bool:
         """Stop an answer: its upstream call is closed and it is recorded as cancelled with its partial text.
 
         Returns False when the answer had already ended (or runs in another process).
         """
-        with self._lock:
-            active = self._active.get(message_id)
-            pending = self._pending.pop(message_id, None) if active is None else None
+        owners = visible_owners(principal)
+        active, pending = self.deps.streams.stop(message_id, owners)
         if active is not None:
-            active.cancel()
             return True
-        record = self.store.get_message(message_id)
-        if record is None:
+        record = self.store.get_message(message_id, owners)
+        if record is None or record.role != "assistant":
             raise ChatRequestError(f"no answer {message_id!r}")
         if record.state == State.QUEUED:
             return self.store.transition(message_id, State.CANCELLED, strict=False, ended_at=datetime.now(timezone.utc))
@@ -178,52 +190,72 @@ class ChatService:
             log.warning("answer %s streams in another process (%s); it cannot be cancelled here", message_id, record.owner)
         return False
 
-    def stream(self, message_id: str) -> AsyncIterator[ChatEvent]:
+    def stream(self, principal: Principal, message_id: str) -> AsyncIterator[ChatEvent]:
         """The answer's events: sources, tokens, then final or error (see :mod:`docent.chat.events`)."""
-        from docent.chat.stream import run_stream
+        return run_stream(self.deps, message_id, visible_owners(principal))
 
-        return run_stream(self, message_id)
-
-    async def ask(self, question: str, conversation_id: str | None = None, filters: dict | None = None,
-                  picture: bytes | None = None):
+    async def ask(self, principal: Principal, question: str, conversation_id: str | None = None,
+                  filters: dict | None = None, picture: bytes | None = None):
         """``start`` then ``stream``, for callers that need no handle in between (CLI, benchmarks)."""
-        message_id = await asyncio.to_thread(self.start, question, conversation_id, filters, picture)
-        async for event in self.stream(message_id):
+        message_id = await asyncio.to_thread(self.start, principal, question, conversation_id, filters, picture)
+        async for event in self.stream(principal, message_id):
             yield event
+
+    def rate(self, principal: Principal, message_id: str, rating: int, comment: str | None = None) -> int | None:
+        """Record the asker's vote (+1 or -1) on their answer; a thumbs-down also sends it to review.
+
+        Returns the review item's id when it was sent (None otherwise, or with no review queue).
+        """
+        answer = self.answer(principal, message_id)
+        if self.deps.feedback is not None:
+            self.deps.feedback.record(answer.id, principal.username, rating, comment)
+        if rating < 0 and self.review_queue is not None:
+            return send_to_review(self.store, self.review_queue, answer.id)
+        return None
+
+    # -- reading one's own conversations ------------------------------------------------------
+
+    def conversations(self, principal: Principal, limit: int = 50) -> list[ConversationRecord]:
+        """The principal's conversations, most recently active first (admins also see legacy ones)."""
+        return self.store.list_conversations(visible_owners(principal), limit)
+
+    def messages(self, principal: Principal, conversation_id: str) -> list[MessageRecord]:
+        """A conversation's messages; ChatRequestError ("no conversation") when it is not the principal's."""
+        owners = visible_owners(principal)
+        if self.store.get_conversation(conversation_id, owners) is None:
+            raise ChatRequestError(f"no conversation {conversation_id!r}")
+        return self.store.messages(conversation_id, owners)
+
+    def answer(self, principal: Principal, message_id: str) -> MessageRecord:
+        """One of the principal's answers; ChatRequestError ("no answer") otherwise."""
+        record = self.store.get_message(message_id, visible_owners(principal))
+        if record is None or record.role != "assistant":
+            raise ChatRequestError(f"no answer {message_id!r}")
+        return record
+
+    # -- process lifecycle --------------------------------------------------------------------
 
     def warm_up(self) -> None:
         """Open the live index and load the embedding models now, so the first answer's TTFT is its own."""
-        reader = self.retriever.current() if hasattr(self.retriever, "current") else self.retriever
-        reader.embedder.embed_query("warm up")
-        self.embed_documents(["warm up"])
+        self.deps.reader().embedder.embed_query("warm up")
+        self.deps.embed_documents(["warm up"])
+
+    def recover(self, every_s: float = 0.0) -> list[str]:
+        """Fail the answers whose streamer died (in this process or any other); at most once per ``every_s``.
+
+        The command path calls it with half of ``chat.recovery_s``, so a long-lived process keeps recovering.
+        """
+        if time.monotonic() - self._swept < every_s:
+            return []
+        self._swept = time.monotonic()
+        recovered = self.store.sweep(self.settings.chat.recovery_s, self.deps.owner)
+        if recovered:
+            log.warning("marked %d answer(s) whose streaming process died as failed (interrupted)", len(recovered))
+        return recovered
 
     def close(self, timeout: float = 30.0) -> None:
         """Wait for the background writes (final answers, traces) to land."""
         self.finalizer.close(timeout)
-
-    # -- helpers for the stream ---------------------------------------------------------------
-
-    def _sweep(self) -> None:
-        """Fail the answers whose streamer died (here or in any process), at most every half
-        ``chat.recovery_s``: at start-up, then from the command path of a long-lived process."""
-        if time.monotonic() - self._swept < self.settings.chat.recovery_s / 2:
-            return
-        self._swept = time.monotonic()
-        recovered = self.store.sweep(self.settings.chat.recovery_s, self.owner)
-        if recovered:
-            log.warning("marked %d answer(s) whose streaming process died as failed (interrupted)", len(recovered))
-
-    def _take_request(self, message_id: str) -> Request | None:
-        with self._lock:
-            return self._pending.pop(message_id, None)
-
-    def _register(self, message_id: str, active: _Active) -> None:
-        with self._lock:
-            self._active[message_id] = active
-
-    def _unregister(self, message_id: str) -> None:
-        with self._lock:
-            self._active.pop(message_id, None)
 
     @staticmethod
     def _check_filters(filters: dict | None) -> dict | None:

@@ -1,7 +1,7 @@
 """The stream path: rewrite → cache → retrieve → prompt → relay tokens. It writes nothing.
 
-A producer task runs the answer and puts events on a queue the caller's iterator reads, so
-:meth:`ChatService.cancel` (from any thread) can cancel exactly that task: its ``finally`` closes
+A producer task runs the answer and puts events on a queue the caller's iterator reads, so a
+cancel from any thread (:meth:`docent.chat.registry.Active.cancel`) stops exactly that task: its ``finally`` closes
 the provider connection, and the answer ends ``cancelled`` with the text streamed so far. A
 caller that stops iterating cancels the same way. State changes, checkpoints of the partial
 text and the final record all go to the finalizer's queue (see :mod:`docent.chat.outcome`).
@@ -13,29 +13,25 @@ import asyncio
 import hashlib
 import json
 import logging
-import random
 import time
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from docent.chat.answer_cache import CachedAnswer, exact_key, is_fresh, scope_key
 from docent.chat.attachments import read_picture, vision
 from docent.chat.context import fit, token_counter, widen
+from docent.chat.deps import ChatDeps
 from docent.chat.events import ChatEvent, ErrorEvent, FinalEvent, HeldEvent, SourcesEvent, TokenEvent
-from docent.chat.outcome import Outcome, Request, submit_outcome
+from docent.chat.outcome import Outcome, retrieval_record, review_decision, submit_outcome, supported_share
+from docent.chat.registry import Active
+from docent.chat.request import ChatRequestError, Request
 from docent.chat.rewrite import rewrite
 from docent.chat.states import State
 from docent.generate.citations import ground, resolve, strip_invalid
 from docent.generate.errors import MESSAGES, ProviderError
 from docent.generate.llm import open_stream
 from docent.generate.prompts import PROMPT_VERSION, Source, build_messages
-from docent.review.policy import decide
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
-
-    from docent.chat.service import ChatService, _Active
 
 log = logging.getLogger("docent.chat")
 
@@ -44,23 +40,22 @@ CHECKPOINT_S = 1.0  # partial text (and the owner's heartbeat) reach the store t
 _DONE = object()
 
 
-async def run_stream(service: ChatService, message_id: str) -> AsyncIterator[ChatEvent]:
-    from docent.chat.service import _Active
-
+async def run_stream(deps: ChatDeps, message_id: str, owners: Collection[str]) -> AsyncIterator[ChatEvent]:
+    """The events of an answer asked by one of ``owners`` (accepted here, or queued by another process)."""
     started = time.perf_counter()
-    request = service._take_request(message_id) or await asyncio.to_thread(_load, service, message_id)
+    request = deps.streams.take(message_id, owners) or await asyncio.to_thread(_load, deps, message_id, owners)
     out = Outcome(request, started)
-    active = _Active(asyncio.get_running_loop())
-    service._register(message_id, active)
-    service.finalizer.submit(
-        lambda: service.store.transition(
-            message_id, State.STREAMING, strict=False, started_at=out.started_at, owner=service.owner,
+    active = Active(asyncio.get_running_loop(), request.user_id)
+    deps.streams.activate(message_id, active)
+    deps.finalizer.submit(
+        lambda: deps.store.transition(
+            message_id, State.STREAMING, strict=False, started_at=out.started_at, owner=deps.owner,
             heartbeat_at=out.started_at,
         ),
         f"mark {message_id} streaming",
     )
     events: asyncio.Queue = asyncio.Queue()
-    active.task = asyncio.create_task(_produce(service, out, events.put_nowait, active))
+    active.task = asyncio.create_task(_produce(deps, out, events.put_nowait, active))
     if active.cancelled:  # cancel() arrived between registration and the task's creation
         active.task.cancel()
     try:
@@ -72,21 +67,20 @@ async def run_stream(service: ChatService, message_id: str) -> AsyncIterator[Cha
             await asyncio.gather(active.task, return_exceptions=True)
 
 
-def _load(service: ChatService, message_id: str) -> Request:
-    from docent.chat.service import ChatRequestError
-
-    record = service.store.get_message(message_id)
-    if record is None:
+def _load(deps: ChatDeps, message_id: str, owners: Collection[str]) -> Request:
+    record = deps.store.get_message(message_id, owners)
+    if record is None or record.role != "assistant":
         raise ChatRequestError(f"no answer {message_id!r}: call start() first")
     if record.state != State.QUEUED:
         raise ChatRequestError(f"answer {message_id} is already {record.state}")
-    return Request(message_id, record.conversation_id, record.question, record.filters, record.model, False)
+    return Request(message_id, record.conversation_id, record.question, record.filters, record.model, False,
+                   record.user_id or "")
 
 
-async def _produce(service: ChatService, out: Outcome, emit: Callable[[object], None], active: _Active) -> None:
+async def _produce(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], active: Active) -> None:
     message_id = out.request.message_id
     try:
-        await _answer(service, out, emit, active)
+        await _answer(deps, out, emit, active)
     except asyncio.CancelledError:
         out.state = State.CANCELLED
         emit(FinalEvent(message_id, State.CANCELLED, out.text, metrics=out.metrics))
@@ -96,16 +90,16 @@ async def _produce(service: ChatService, out: Outcome, emit: Callable[[object], 
         log.exception("answer %s failed", message_id)
         _fail(out, emit, "internal", MESSAGES["internal"], str(exc))
     finally:
-        service._unregister(message_id)
-        submit_outcome(service, out)
+        deps.streams.finish(message_id)
+        submit_outcome(deps, out)
         emit(_DONE)
 
 
-def _history(service: ChatService, conversation_id: str) -> list[tuple[str, str]]:
+def _history(deps: ChatDeps, conversation_id: str) -> list[tuple[str, str]]:
     """The conversation's last turns, once its previous answer is written: a follow-up asked the
     moment an answer ends would otherwise miss that answer (it is recorded in the background)."""
-    service.finalizer.wait_for_tag(conversation_id, HISTORY_WAIT_S)  # a store that is down: go on without it
-    return service.store.history(conversation_id, None, service.settings.chat.history_turns)
+    deps.finalizer.wait_for_tag(conversation_id, HISTORY_WAIT_S)  # a store that is down: go on without it
+    return deps.store.history(conversation_id, None, deps.settings.chat.history_turns)
 
 
 def _fail(out: Outcome, emit, code: str, message: str, detail: str) -> None:
@@ -113,29 +107,29 @@ def _fail(out: Outcome, emit, code: str, message: str, detail: str) -> None:
     emit(ErrorEvent(out.request.message_id, code, message, out.text))
 
 
-async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], None], active: _Active) -> None:
-    chat, req = service.settings.chat, out.request
-    held = service.settings.review.policy != "auto"  # answers may be held: tokens wait for the decision
-    history = [] if req.new_conversation else await asyncio.to_thread(_history, service, req.conversation_id)
+async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], active: Active) -> None:
+    chat, req = deps.settings.chat, out.request
+    held = deps.settings.review.policy != "auto"  # answers may be held: tokens wait for the decision
+    history = [] if req.new_conversation else await asyncio.to_thread(_history, deps, req.conversation_id)
     out.standalone, trace = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s)
     if trace:
         out.traces.append(trace)
-    reader = service.retriever.current() if hasattr(service.retriever, "current") else service.retriever
-    cache = service.answer_cache if req.picture is None else None  # a picture's answer is its own
-    seen = await asyncio.to_thread(read_picture, req.picture, service.settings.parsing) if req.picture else ""
-    query = f"{out.standalone}\n{seen}" if seen else out.standalone
+    reader = deps.reader()
+    cache = deps.answer_cache if req.picture is None else None  # a picture's answer is its own
+    seen = await asyncio.to_thread(read_picture, req.picture, deps.settings.parsing) if req.picture else ""
+    out.retrieval_query = query = f"{out.standalone}\n{seen}" if seen else out.standalone
     context = hashlib.sha256(json.dumps(history).encode()).hexdigest() if history else ""
     out.scope = scope_key(
         filters=req.filters, context=context, index_version=reader.version, model=chat.model, prompt_version=PROMPT_VERSION
     )
     out.key = exact_key(out.standalone, out.scope)
-    if cache is not None and (hit := await asyncio.to_thread(_lookup, service, lambda: cache.get(out.key), held)):
+    if cache is not None and (hit := await asyncio.to_thread(_lookup, deps, lambda: cache.get(out.key), held)):
         return _serve_cached(out, hit, "exact", emit)
     out.vector = await asyncio.to_thread(reader.embedder.embed_query, query)
-    threshold = service.settings.cache.semantic_threshold
+    threshold = deps.settings.cache.semantic_threshold
     if cache is not None and threshold < 1.0:
         similar = lambda: (cache.find_similar(out.scope, out.vector, threshold) or (None,))[0]  # noqa: E731
-        if hit := await asyncio.to_thread(_lookup, service, similar, held):
+        if hit := await asyncio.to_thread(_lookup, deps, similar, held):
             return _serve_cached(out, hit, "semantic", emit)
 
     began = time.perf_counter()
@@ -144,12 +138,8 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
     count = token_counter(chat.model)
     fitted = fit([Source.from_hit(i + 1, h) for i, h in enumerate(hits)], chat.context_tokens, count)
     out.sources = await asyncio.to_thread(widen, fitted, reader.index, chat.context_tokens, count) if chat.widen else fitted
-    out.retrieval = {
-        "index_version": reader.version, "query": query, "mode": reader.settings.mode,
-        "k": reader.settings.k, "latency_ms": out.metrics["retrieval_ms"],
-        "chunk_ids": [s.chunk_id for s in out.sources], "scores": [s.score for s in out.sources],
-        "sources": [s.to_dict() for s in out.sources],
-    }
+    out.retrieval = retrieval_record(out, index_version=reader.version, mode=reader.settings.mode, k=reader.settings.k,
+                                     latency_ms=out.metrics["retrieval_ms"])
     emit(SourcesEvent(req.message_id, out.standalone, out.sources))
 
     picture_url = req.picture.data_url() if req.picture and vision(chat) else None
@@ -164,7 +154,7 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
             if not held:
                 _token(out, emit, text)
             if time.perf_counter() - checkpointed > CHECKPOINT_S:
-                _checkpoint(service, req.message_id, out.text)
+                _checkpoint(deps, req.message_id, out.text)
                 checkpointed = time.perf_counter()
     finally:
         await model_stream.aclose()
@@ -173,7 +163,7 @@ async def _answer(service: ChatService, out: Outcome, emit: Callable[[object], N
         out.text = strip_invalid(out.text, invalid)
     out.citations = [asdict(c) for c in citations]
     out.state = State.COMPLETED
-    if held and await _hold(service, out, emit):
+    if held and await _hold(deps, out, emit):
         emit(FinalEvent(req.message_id, State.COMPLETED, "", metrics=out.metrics, held=True))
         return
     if held:
@@ -188,27 +178,22 @@ def _token(out: Outcome, emit: Callable[[object], None], text: str) -> None:
     emit(TokenEvent(out.request.message_id, text))
 
 
-async def _hold(service: ChatService, out: Outcome, emit: Callable[[object], None]) -> bool:
+async def _hold(deps: ChatDeps, out: Outcome, emit: Callable[[object], None]) -> bool:
     """Apply the review policy to a finished answer; True when it must wait for a reviewer."""
-    review = service.settings.review
-    share = None
+    review = deps.settings.review
     if review.policy == "review-if-risky" and out.sources:
-        out.grounding = sentences = await asyncio.to_thread(
-            ground, out.text, out.sources, service.embed_documents, service.settings.chat.grounding_threshold
+        out.grounding = await asyncio.to_thread(
+            ground, out.text, out.sources, deps.embed_documents, deps.settings.chat.grounding_threshold
         )
-        share = sum(s.supported for s in sentences) / len(sentences) if sentences else None
-    out.supported_share = share
-    out.decision = decide(
-        review, question=out.request.question, supported_share=share,
-        top_score=max((s.score for s in out.sources), default=None), sample=random.random(),
-    )
+        out.supported_share = supported_share(out.grounding)
+    out.decision = review_decision(review, out)
     if out.decision.hold:
         out.mark("held_ms")
         emit(HeldEvent(out.request.message_id, out.decision.reason or "review"))
     return out.decision.hold
 
 
-def _lookup(service: ChatService, find: Callable[[], CachedAnswer | None], approved_only: bool) -> CachedAnswer | None:
+def _lookup(deps: ChatDeps, find: Callable[[], CachedAnswer | None], approved_only: bool) -> CachedAnswer | None:
     """A cached answer whose cited documents are all unchanged in the live index; a cache outage is a miss.
 
     When answers may be held for review, only reviewer-approved answers are served from the cache.
@@ -220,18 +205,15 @@ def _lookup(service: ChatService, find: Callable[[], CachedAnswer | None], appro
         return None
     if answer is None or (approved_only and not answer.approved_by):
         return None
-    return answer if is_fresh(answer, service.doc_hashes) else None
+    return answer if is_fresh(answer, deps.doc_hashes) else None
 
 
 def _serve_cached(out: Outcome, answer: CachedAnswer, kind: str, emit: Callable[[object], None]) -> None:
     message_id = out.request.message_id
     out.cache_hit = kind
     out.sources = [Source(**s) for s in answer.sources]
-    out.retrieval = {
-        "index_version": "", "query": out.standalone, "mode": f"cache:{kind}", "k": len(out.sources), "latency_ms": 0.0,
-        "chunk_ids": [s.chunk_id for s in out.sources], "scores": [s.score for s in out.sources],
-        "sources": answer.sources,
-    }
+    out.retrieval = retrieval_record(out, index_version="", mode=f"cache:{kind}", k=len(out.sources), latency_ms=0.0,
+                                     sources=answer.sources)
     emit(SourcesEvent(message_id, out.standalone, out.sources))
     out.text, out.citations = answer.text, answer.citations
     if answer.approved_by:
@@ -242,8 +224,8 @@ def _serve_cached(out: Outcome, answer: CachedAnswer, kind: str, emit: Callable[
                     approved=bool(answer.approved_by)))
 
 
-def _checkpoint(service: ChatService, message_id: str, text: str) -> None:
+def _checkpoint(deps: ChatDeps, message_id: str, text: str) -> None:
     now = datetime.now(timezone.utc)
-    service.finalizer.submit(
-        lambda: service.store.checkpoint(message_id, text, now), f"checkpoint {message_id}", coalesce=f"cp:{message_id}"
+    deps.finalizer.submit(
+        lambda: deps.store.checkpoint(message_id, text, now), f"checkpoint {message_id}", coalesce=f"cp:{message_id}"
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from docent.chat.events import ChatEvent
 
 if TYPE_CHECKING:
+    from docent.access import Principal
     from docent.chat.service import ChatService
 
 _END = object()
@@ -32,10 +33,10 @@ def background_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def iter_events(service: ChatService, message_id: str) -> Iterator[ChatEvent]:
-    """The answer's events, in order; leaving the loop early cancels the answer."""
+def iter_events(service: ChatService, principal: Principal, message_id: str) -> Iterator[ChatEvent]:
+    """The principal's answer's events, in order; leaving the loop early cancels the answer."""
     loop = background_loop()
-    events = service.stream(message_id)
+    events = service.stream(principal, message_id)
     finished = False
     try:
         while True:
@@ -46,5 +47,5 @@ def iter_events(service: ChatService, message_id: str) -> Iterator[ChatEvent]:
             yield event
     finally:
         if not finished:
-            service.cancel(message_id)
+            service.cancel(principal, message_id)
             asyncio.run_coroutine_threadsafe(events.aclose(), loop).result(timeout=30)

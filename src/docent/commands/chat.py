@@ -1,4 +1,4 @@
-"""``docent ask`` (stream an answer with its sources) and ``docent stats`` (latency percentiles)."""
+"""``docent ask`` (stream an answer with its sources), ``docent conversations`` (yours) and ``docent stats``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from docent.commands.common import console, err, workspace
+from docent.commands.common import USER_HELP, console, err, local_user, workspace
 
 METRICS = ("command_ms", "retrieval_ms", "ttft_ms", "total_ms", "finalize_lag_ms")
 
@@ -24,8 +24,13 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the events as JSON lines instead of text."),
     image: Optional[Path] = typer.Option(None, "--image", help="A picture that goes with the question (its text is "
                                          "read by OCR; a model that reads images also sees it)."),
+    user: Optional[str] = typer.Option(None, "--user", help=USER_HELP),
 ) -> None:
-    """Answer a question from the indexed documents, streaming it with numbered sources. Ctrl-C stops it."""
+    """Answer a question from the indexed documents, streaming it with numbered sources. Ctrl-C stops it.
+
+    The conversation is yours (the local user's): `docent conversations` lists them, `-c ID` continues one.
+    """
+    from docent.access import PermissionDenied
     from docent.chat.service import ChatRequestError
 
     if image is not None and not image.is_file():
@@ -35,15 +40,16 @@ def ask(
     if ws.retriever.index.count() == 0:
         err.print("[red]the index is empty: run `docent ingest PATH` first[/red]")
         raise typer.Exit(1)
+    principal = local_user(ws, user)
     service = ws.chat
     service.warm_up()
     try:
         picture = image.read_bytes() if image is not None else None
-        message_id = service.start(question, conversation, {"doc_id": doc_id} if doc_id else None, picture)
-    except ChatRequestError as exc:
+        message_id = service.start(principal, question, conversation, {"doc_id": doc_id} if doc_id else None, picture)
+    except (ChatRequestError, PermissionDenied) as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
-    final = asyncio.run(_stream(service, message_id, as_json))
+    final = asyncio.run(_stream(service, principal, message_id, as_json))
     service.close()
     if as_json or final is None:
         raise typer.Exit(0 if final is not None and final.kind == "final" else 1)
@@ -54,18 +60,18 @@ def ask(
         raise typer.Exit(1)
 
 
-async def _stream(service, message_id: str, as_json: bool):
+async def _stream(service, principal, message_id: str, as_json: bool):
     """Print events as they come; the first Ctrl-C cancels the answer, a second one quits at once."""
     loop = asyncio.get_running_loop()
 
     def on_interrupt() -> None:
         loop.remove_signal_handler(signal.SIGINT)
-        service.cancel(message_id)
+        service.cancel(principal, message_id)
 
     loop.add_signal_handler(signal.SIGINT, on_interrupt)
     final = None
     try:
-        async for event in service.stream(message_id):
+        async for event in service.stream(principal, message_id):
             if as_json:
                 print(json.dumps(_jsonable(event)), flush=True)
             elif event.kind == "token":
@@ -100,6 +106,33 @@ def _print_sources(final, record) -> None:
     unsupported = [g for g in (record.grounding or []) if not g.get("supported")]
     for g in unsupported:
         console.print(f" [yellow]⚠ not supported by its sources ({g['score']:.2f}):[/yellow] {escape(g['sentence'])}")
+
+
+def conversations(
+    limit: int = typer.Option(20, min=1, help="How many, most recent first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
+    user: Optional[str] = typer.Option(None, "--user", help=USER_HELP),
+) -> None:
+    """Your conversations (the local user's), most recent first: continue one with `docent ask -c ID "..."`."""
+    from docent.access import visible_owners
+    from docent.store.chat import ChatStore
+
+    ws = workspace()
+    principal = local_user(ws, user)
+    listed = ChatStore(ws.settings.state_url).list_conversations(visible_owners(principal), limit)
+    if as_json:
+        for c in listed:
+            print(json.dumps({"id": c.id, "title": c.title, "updated_at": c.updated_at.isoformat()}))
+        return
+    if not listed:
+        console.print(f"no conversations for {escape(principal.username)} yet: try `docent ask \"...\"`")
+        return
+    table = Table(title=f"conversations of {escape(principal.username)}")
+    for col in ("id", "title", "last active"):
+        table.add_column(col)
+    for c in listed:
+        table.add_row(c.id, escape(c.title or "untitled"), f"{c.updated_at:%Y-%m-%d %H:%M}")
+    console.print(table)
 
 
 def stats(

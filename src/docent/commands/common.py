@@ -1,6 +1,9 @@
-"""What every command shares: the consoles and a workspace built from validated settings."""
+"""What every command shares: the consoles, a workspace built from validated settings, and who is asking."""
 
 from __future__ import annotations
+
+import getpass
+import os
 
 import typer
 from rich.console import Console
@@ -37,3 +40,28 @@ def workspace():
     except SettingsError as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
+
+
+USER_HELP = "Act as this local user (default: $DOCENT_USER, else your OS user name)."
+
+
+def local_user(ws, name: str | None):
+    """The principal the CLI acts as: ``name``, else ``$DOCENT_USER``, else the OS user, created on first use.
+
+    A new local user is an admin on a local install (SQLite state: whoever can run the CLI can read the
+    file anyway) and a member on a shared database, where an admin raises the role with `docent users role`.
+    """
+    from docent.access import Role
+    from docent.review.users import UserError, UserStore
+
+    name = (name or os.environ.get("DOCENT_USER") or getpass.getuser()).strip()
+    local_install = ws.settings.state_url.startswith("sqlite")
+    try:
+        user = UserStore(ws.settings.state_url).local(name, Role.ADMIN if local_install else Role.MEMBER)
+    except UserError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    if user.disabled:
+        err.print(f"[red]the account {escape(name)!r} is disabled: ask an admin to run `docent users enable {escape(name)}`[/red]")
+        raise typer.Exit(2)
+    return user

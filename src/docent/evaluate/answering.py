@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from docent.access import service_account
 from docent.chat.service import ChatService
 from docent.evaluate.cases import EvalCase, sources_from
 from docent.evaluate.golden_set import GoldenCase, evidence_chunks
@@ -19,6 +20,8 @@ from docent.index.versions import IndexVersion
 from docent.settings import Settings
 from docent.store.chat import ChatStore
 from docent.store.db import engine_for
+
+EVALUATOR = service_account("evaluation")
 
 
 def answer_golden(
@@ -31,12 +34,15 @@ def answer_golden(
 ) -> list[EvalCase]:
     """One case per item, answered by ``settings.chat`` over ``version`` (references resolved in that version)."""
     settings = settings or ws.settings
-    settings = settings.model_copy(update={"review": settings.review.model_copy(update={"policy": "auto", "sample_rate": 0.0})})
+    settings = settings.model_copy(update={
+        "review": settings.review.model_copy(update={"policy": "auto", "sample_rate": 0.0}),
+        "chat": settings.chat.model_copy(update={"max_streams_per_user": max(settings.chat.max_streams_per_user, concurrency)}),
+    })
     reader = ws.reader(version)
     with tempfile.TemporaryDirectory(prefix="docent-eval-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'answers.db'}"
-        service = ChatService(settings, store=ChatStore(url), retriever=reader, answer_cache=None, review_queue=None,
-                              embed_documents=lambda texts: ws.embedder.embed(texts)[0], doc_hashes=lambda _ids: {})
+        service = ChatService.from_workspace(ws, settings, store=ChatStore(url), retriever=reader, answer_cache=None,
+                                             review_queue=None, feedback=None, doc_hashes=lambda _ids: {})
         try:
             ids = asyncio.run(_ask_all(service, [i.question for i in items], concurrency, on_progress))
             service.close()
@@ -51,8 +57,8 @@ async def _ask_all(service: ChatService, questions: list[str], concurrency: int,
 
     async def one(question: str) -> str:
         async with gate:
-            message_id = await asyncio.to_thread(service.start, question)
-            async for _event in service.stream(message_id):
+            message_id = await asyncio.to_thread(service.start, EVALUATOR, question)
+            async for _event in service.stream(EVALUATOR, message_id):
                 pass
             if on_progress:
                 on_progress(1)

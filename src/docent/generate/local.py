@@ -292,6 +292,19 @@ class ExtractiveLLM(CustomLLM):
         yield final_chunk(prompt_tokens(messages), len(text.split()))
 
 
+_PROCESS_PROVIDER: ExtractiveLLM | None = None
+
+
+def local_provider(embed: Embed | None = None) -> ExtractiveLLM:
+    """The process's ``local/extractive``: registered with litellm on first use, then reused (a second chat
+    service does not touch litellm's globals again, unless something else took the ``local`` name since)."""
+    global _PROCESS_PROVIDER
+    registered = {item["provider"]: item["custom_handler"] for item in litellm.custom_provider_map}.get("local")
+    if _PROCESS_PROVIDER is None or registered is not _PROCESS_PROVIDER:
+        _PROCESS_PROVIDER = register_local_provider(embed)
+    return _PROCESS_PROVIDER
+
+
 def register_local_provider(embed: Embed | None = None) -> ExtractiveLLM:
     """Serve ``local/extractive`` from this process, at zero cost in litellm's accounting."""
     llm = ExtractiveLLM(embed)

@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from docent.access import Action, Principal, require
 from docent.review.golden import GoldenSets, insert_for
-from docent.review.users import Role, User, require
 from docent.store import models as m
 from docent.store.db import engine_for
 from docent.store.records import as_utc, columns_of
@@ -163,9 +163,9 @@ class ReviewQueue:
         item = self.for_message(message_id)
         return item if item is not None and item.status != "pending" else None
 
-    def claim(self, item_id: int, reviewer: User, lease_s: float = 600) -> bool:
+    def claim(self, item_id: int, reviewer: Principal, lease_s: float = 600) -> bool:
         """Take the item for ``lease_s`` seconds (or extend one's own claim); False when someone else holds it."""
-        require(reviewer, Role.REVIEWER)
+        require(reviewer, Action.DECIDE_REVIEW)
         now, t = self._clock(), m.ReviewItem
         expires = now + timedelta(seconds=lease_s)
         free = sa.or_(t.claimed_by.is_(None), t.claim_expires_at < now, t.claimed_by == reviewer.username)
@@ -177,9 +177,9 @@ class ReviewQueue:
             self._log(s, item_id, reviewer, "claim", now, after={"claim_expires_at": expires.isoformat()})
             return True
 
-    def release(self, item_id: int, reviewer: User) -> bool:
+    def release(self, item_id: int, reviewer: Principal) -> bool:
         """Give a claimed item back to the queue; False when the reviewer did not hold it."""
-        require(reviewer, Role.REVIEWER)
+        require(reviewer, Action.DECIDE_REVIEW)
         t = m.ReviewItem
         stmt = sa.update(t).where(t.id == item_id, t.status == "pending", t.claimed_by == reviewer.username).values(
             claimed_by=None, claim_expires_at=None)
@@ -189,9 +189,9 @@ class ReviewQueue:
             self._log(s, item_id, reviewer, "release", self._clock())
             return True
 
-    def approve(self, item_id: int, reviewer: User, edited_text: str | None = None) -> ReviewItem:
+    def approve(self, item_id: int, reviewer: Principal, edited_text: str | None = None) -> ReviewItem:
         """Approve the answer as it is, or as edited; it becomes a positive golden item."""
-        require(reviewer, Role.REVIEWER)
+        require(reviewer, Action.DECIDE_REVIEW)
         if edited_text is not None and not edited_text.strip():
             raise ValueError("an edited answer cannot be empty")
         now = self._clock()
@@ -208,9 +208,9 @@ class ReviewQueue:
                              provenance=provenance, session=s)
             return item
 
-    def reject(self, item_id: int, reviewer: User, category: str, note: str = "") -> ReviewItem:
+    def reject(self, item_id: int, reviewer: Principal, category: str, note: str = "") -> ReviewItem:
         """Reject the answer, saying why; it becomes a negative golden item (what not to answer)."""
-        require(reviewer, Role.REVIEWER)
+        require(reviewer, Action.DECIDE_REVIEW)
         if category not in REJECT_CATEGORIES:
             raise ValueError(f"unknown reject category {category!r}; choose one of {', '.join(REJECT_CATEGORIES)}")
         now, note = self._clock(), note.strip()
@@ -237,7 +237,7 @@ class ReviewQueue:
         with self._session() as s:
             return {**dict.fromkeys(STATUSES, 0), **{status: n for status, n in s.execute(stmt)}}
 
-    def _decide(self, s: Session, item_id: int, reviewer: User, now: datetime, **values: Any) -> ReviewItem:
+    def _decide(self, s: Session, item_id: int, reviewer: Principal, now: datetime, **values: Any) -> ReviewItem:
         """Move a pending item the reviewer holds to its decision, or ClaimLost saying why it could not."""
         t = m.ReviewItem
         stmt = sa.update(t).where(
@@ -252,7 +252,7 @@ class ReviewQueue:
         return ReviewItem(**columns_of(row))
 
     @staticmethod
-    def _why_lost(item: ReviewItem, reviewer: User, now: datetime) -> str:
+    def _why_lost(item: ReviewItem, reviewer: Principal, now: datetime) -> str:
         if item.status != "pending":
             return f"review item {item.id} was already {item.status} by {item.decided_by}"
         if item.claimed_by and item.claimed_by != reviewer.username and item.claim_expires_at and item.claim_expires_at >= now:
@@ -266,11 +266,11 @@ class ReviewQueue:
         return _cited_chunk_ids(s.scalar(sa.select(m.Message.citations).where(m.Message.id == item.message_id)))
 
     @staticmethod
-    def _provenance(item: ReviewItem, reviewer: User, now: datetime) -> dict[str, Any]:
+    def _provenance(item: ReviewItem, reviewer: Principal, now: datetime) -> dict[str, Any]:
         return {"review_item_id": item.id, "message_id": item.message_id, "reviewer": reviewer.username,
                 "decided_at": now.isoformat(), "model": item.model, "index_version": item.index_version}
 
     @staticmethod
-    def _log(s: Session, item_id: int, actor: User, action: str, at: datetime, *, before: dict | None = None,
+    def _log(s: Session, item_id: int, actor: Principal, action: str, at: datetime, *, before: dict | None = None,
              after: dict | None = None) -> None:
         s.add(m.ReviewAction(item_id=item_id, actor=actor.username, action=action, before=before, after=after, at=at))

@@ -1,22 +1,21 @@
-"""Accounts for the review app: argon2 password hashes, three roles, and the checks that guard each action.
+"""Accounts: argon2 password hashes and a role each (what a role allows is :mod:`docent.access`'s).
 
-Roles: reviewers claim, approve and reject answers (admins may not: only reviewers approve, so every
-decision has a reviewer's name on it); admins manage accounts; analysts read. A disabled account
-cannot sign in, and :func:`require` refuses it even if a session still holds it.
+A disabled account cannot sign in, and :func:`docent.access.require` refuses it even if a session
+still holds it. The CLI's local users (:meth:`UserStore.local`) have no password anyone knows.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import StrEnum
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from docent.access import Action, Principal, Role, parse_role, require
 from docent.store import models as m
 from docent.store.db import engine_for
 
@@ -24,45 +23,15 @@ MIN_PASSWORD = 8
 MAX_USERNAME = 64
 
 
-class Role(StrEnum):
-    REVIEWER = "reviewer"
-    ANALYST = "analyst"
-    ADMIN = "admin"
-
-
 class UserError(ValueError):
     """Bad input for an account: the message says what to change."""
 
 
-class PermissionDenied(PermissionError):
-    """The user's role does not allow the action; the message names the role needed."""
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    username: str
-    role: Role
-    disabled: bool
-
-
-def require(user: User | None, *roles: Role) -> User:
-    """The user, when signed in, enabled and holding one of ``roles``; else PermissionDenied."""
-    needed = " or ".join(r.value for r in roles)
-    if user is None:
-        raise PermissionDenied(f"this needs the {needed} role: sign in first")
-    if user.disabled:
-        raise PermissionDenied(f"the account {user.username!r} is disabled")
-    if user.role not in roles:
-        raise PermissionDenied(f"this needs the {needed} role ({user.username!r} has the {user.role.value} role)")
-    return user
-
-
 def _role(value: str | Role) -> Role:
     try:
-        return Role(value)
-    except ValueError:
-        raise UserError(f"unknown role {value!r}; choose one of {', '.join(r.value for r in Role)}") from None
+        return parse_role(value)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _check_password(password: str) -> None:
@@ -70,8 +39,8 @@ def _check_password(password: str) -> None:
         raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
 
 
-def _record(row: m.User) -> User:
-    return User(id=row.id, username=row.username, role=Role(row.role), disabled=row.disabled)
+def _record(row: m.User) -> Principal:
+    return Principal(id=row.id, username=row.username, role=Role(row.role), disabled=row.disabled)
 
 
 class UserStore:
@@ -83,7 +52,7 @@ class UserStore:
     def _session(self) -> Session:
         return Session(self._engine)
 
-    def add(self, username: str, password: str, role: str | Role) -> User:
+    def add(self, username: str, password: str, role: str | Role) -> Principal:
         """A new enabled account; UserError for an empty or taken name, a short password or an unknown role."""
         username = username.strip()
         if not username or len(username) > MAX_USERNAME:
@@ -99,7 +68,7 @@ class UserStore:
         except sa.exc.IntegrityError:
             raise UserError(f"the username {username!r} is taken") from None
 
-    def authenticate(self, username: str, password: str) -> User | None:
+    def authenticate(self, username: str, password: str) -> Principal | None:
         """The user when the password matches and the account is enabled; None otherwise, in about the same time."""
         with self._session() as s:
             row = s.scalar(sa.select(m.User).where(m.User.username == username))
@@ -112,12 +81,12 @@ class UserStore:
             self._write(row.username, password_hash=self._hasher.hash(password))
         return _record(row)
 
-    def get(self, username: str) -> User | None:
+    def get(self, username: str) -> Principal | None:
         with self._session() as s:
             row = s.scalar(sa.select(m.User).where(m.User.username == username))
             return _record(row) if row else None
 
-    def list(self) -> list[User]:
+    def list(self) -> list[Principal]:
         with self._session() as s:
             return [_record(r) for r in s.scalars(sa.select(m.User).order_by(m.User.username))]
 
@@ -125,20 +94,36 @@ class UserStore:
         with self._session() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(m.User)) or 0
 
-    def set_role(self, actor: User, username: str, role: str | Role) -> User:
-        require(actor, Role.ADMIN)
+    def set_role(self, actor: Principal, username: str, role: str | Role) -> Principal:
+        require(actor, Action.MANAGE_USERS)
         return self._write(username, role=_role(role).value)
 
-    def disable(self, actor: User, username: str) -> User:
-        require(actor, Role.ADMIN)
+    def disable(self, actor: Principal, username: str) -> Principal:
+        require(actor, Action.MANAGE_USERS)
         return self._write(username, disabled=True)
 
-    def set_password(self, actor: User, username: str, password: str) -> User:
-        require(actor, Role.ADMIN)
+    def enable(self, actor: Principal, username: str) -> Principal:
+        require(actor, Action.MANAGE_USERS)
+        return self._write(username, disabled=False)
+
+    def local(self, username: str, role: Role) -> Principal:
+        """The CLI's named local user, created with ``role`` on first use.
+
+        Its password is random and never shown: it cannot sign in to the app until an admin sets one.
+        """
+        try:
+            return self.get(username) or self.add(username, secrets.token_urlsafe(32), role)
+        except UserError:
+            if (raced := self.get(username)) is None:  # not created by another process a moment ago
+                raise
+            return raced
+
+    def set_password(self, actor: Principal, username: str, password: str) -> Principal:
+        require(actor, Action.MANAGE_USERS)
         _check_password(password)
         return self._write(username, password_hash=self._hasher.hash(password))
 
-    def _write(self, username: str, **values: object) -> User:
+    def _write(self, username: str, **values: object) -> Principal:
         with self._session() as s, s.begin():
             row = s.scalar(sa.select(m.User).where(m.User.username == username).with_for_update())
             if row is None:

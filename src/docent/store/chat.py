@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -69,20 +69,26 @@ class ChatStore:
     def _session(self) -> Session:
         return Session(self._engine)
 
-    def create_conversation(self, title: str | None = None, user_id: str | None = None) -> str:
+    def create_conversation(self, title: str | None, user_id: str) -> str:
         now, cid = _now(), _new_id()
         with self._session() as s, s.begin():
             s.add(Conversation(id=cid, title=title, user_id=user_id, created_at=now, updated_at=now))
         return cid
 
-    def get_conversation(self, id: str) -> ConversationRecord | None:
+    def get_conversation(self, id: str, owners: Collection[str] | None = None) -> ConversationRecord | None:
+        """The conversation; None when there is none, or when ``owners`` is given and it is not theirs."""
         with self._session() as s:
             row = s.get(Conversation, id)
-            return ConversationRecord(**columns_of(row)) if row else None
+            if row is None or (owners is not None and row.user_id not in owners):
+                return None
+            return ConversationRecord(**columns_of(row))
 
-    def list_conversations(self, limit: int = 50) -> list[ConversationRecord]:
-        """Most recently active first."""
-        stmt = sa.select(Conversation).order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
+    def list_conversations(self, owners: Collection[str], limit: int = 50) -> list[ConversationRecord]:
+        """The conversations of ``owners``, most recently active first."""
+        stmt = (
+            sa.select(Conversation).where(Conversation.user_id.in_(list(owners)))
+            .order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
+        )
         with self._session() as s:
             return [ConversationRecord(**columns_of(c)) for c in s.scalars(stmt)]
 
@@ -93,38 +99,52 @@ class ChatStore:
         question: str,
         model: str,
         filters: dict | None,
+        user_id: str,
         title: str | None = None,
         message_id: str | None = None,
         user_message_id: str | None = None,
         created_at: datetime | None = None,
     ) -> tuple[str, str]:
-        """The question and its queued answer, in one transaction; returns (conversation id, answer id)."""
+        """The question and its queued answer, in one transaction; returns (conversation id, answer id).
+
+        A conversation that does not exist or is not ``user_id``'s raises UnknownConversation: either way
+        the asker learns nothing about it.
+        """
         now = as_utc(created_at) or _now()
         answer_id = message_id or _new_id()
         with self._session() as s, s.begin():
             if conversation_id is None:
                 conversation_id = _new_id()
-                s.add(Conversation(id=conversation_id, title=title or question[:80], created_at=now, updated_at=now))
+                s.add(Conversation(id=conversation_id, title=title or question[:80], user_id=user_id, created_at=now,
+                                   updated_at=now))
                 last = 0
             else:
                 # Touching the conversation first locks it, so two questions at once cannot take the same seq.
-                bumped = s.execute(sa.update(Conversation).where(Conversation.id == conversation_id).values(updated_at=now))
+                mine = sa.and_(Conversation.id == conversation_id, Conversation.user_id == user_id)
+                bumped = s.execute(sa.update(Conversation).where(mine).values(updated_at=now))
                 if bumped.rowcount == 0:
                     raise UnknownConversation(f"no conversation {conversation_id!r}")
                 last = s.scalar(sa.select(sa.func.max(Message.seq)).where(Message.conversation_id == conversation_id)) or 0
             s.add(Message(id=user_message_id or _new_id(), conversation_id=conversation_id, seq=last + 1, role="user",
-                          content=question, created_at=now))
-            s.add(Message(id=answer_id, conversation_id=conversation_id, seq=last + 2, role="assistant", content="",
-                          state=State.QUEUED.value, question=question, model=model, filters=filters, created_at=now))
+                          user_id=user_id, content=question, created_at=now))
+            s.add(Message(id=answer_id, conversation_id=conversation_id, seq=last + 2, role="assistant", user_id=user_id,
+                          content="", state=State.QUEUED.value, question=question, model=model, filters=filters,
+                          created_at=now))
         return conversation_id, answer_id
 
-    def get_message(self, id: str) -> MessageRecord | None:
+    def get_message(self, id: str, owners: Collection[str] | None = None) -> MessageRecord | None:
+        """The message; None when there is none, or when ``owners`` is given and it is not theirs."""
         with self._session() as s:
             row = s.get(Message, id)
-            return MessageRecord(**columns_of(row)) if row else None
+            if row is None or (owners is not None and row.user_id not in owners):
+                return None
+            return MessageRecord(**columns_of(row))
 
-    def messages(self, conversation_id: str) -> list[MessageRecord]:
+    def messages(self, conversation_id: str, owners: Collection[str] | None = None) -> list[MessageRecord]:
+        """The conversation's messages in order (none when ``owners`` is given and it is not theirs)."""
         stmt = sa.select(Message).where(Message.conversation_id == conversation_id).order_by(Message.seq)
+        if owners is not None:
+            stmt = stmt.where(Message.user_id.in_(list(owners)))
         with self._session() as s:
             return [MessageRecord(**columns_of(m)) for m in s.scalars(stmt)]
 

@@ -28,7 +28,7 @@ class Conversation(Base):
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     title: Mapped[str | None] = mapped_column(sa.Text)
-    user_id: Mapped[str | None] = mapped_column(sa.String(128))
+    user_id: Mapped[str | None] = mapped_column(sa.String(128), index=True)  # the owner (docent.access)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -45,6 +45,7 @@ class Message(Base):
     conversation_id: Mapped[str] = mapped_column(sa.ForeignKey("conversations.id"), index=True)
     seq: Mapped[int]
     role: Mapped[str] = mapped_column(sa.String(16))  # user | assistant
+    user_id: Mapped[str | None] = mapped_column(sa.String(128), index=True)  # who asked: the conversation's owner
     content: Mapped[str] = mapped_column(sa.Text)  # the question, or the (partial) answer
     state: Mapped[str | None] = mapped_column(sa.String(16))  # assistant rows only
     error_code: Mapped[str | None] = mapped_column(sa.String(32))
@@ -117,7 +118,7 @@ class User(Base):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64))
     password_hash: Mapped[str] = mapped_column(sa.Text)  # argon2id, never the password
-    role: Mapped[str] = mapped_column(sa.String(16))  # reviewer | analyst | admin
+    role: Mapped[str] = mapped_column(sa.String(16))  # member | reviewer | analyst | admin (docent.access)
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
 

@@ -28,6 +28,7 @@ class MessageRecord:
     conversation_id: str
     seq: int
     role: str
+    user_id: str | None
     content: str
     state: str | None
     error_code: str | None

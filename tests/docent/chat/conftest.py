@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from tests.principals import ASKER
+
 
 @pytest.fixture
 def make_service(acme_ws, tmp_path):
@@ -34,13 +36,14 @@ def make_service(acme_ws, tmp_path):
         service.close()
 
 
-def collect(service, question: str, conversation_id: str | None = None, filters: dict | None = None, on_event=None):
-    """Ask and gather every event (sync helper for tests)."""
+def collect(service, question: str, conversation_id: str | None = None, filters: dict | None = None, on_event=None,
+            principal=ASKER):
+    """Ask (as ``principal``) and gather every event (sync helper for tests)."""
 
     async def run():
-        message_id = service.start(question, conversation_id, filters)
+        message_id = service.start(principal, question, conversation_id, filters)
         events = []
-        async for event in service.stream(message_id):
+        async for event in service.stream(principal, message_id):
             events.append(event)
             if on_event:
                 on_event(event, message_id)

@@ -14,11 +14,13 @@ import pytest
 from docent.devtools.fake_llm_server import fake_model
 from docent.store.chat import ChatStore
 from tests.docent.chat.conftest import collect
+from tests.principals import ASKER
 
 pytestmark = pytest.mark.slow
 
 CRASHING_CLIENT = """
 import asyncio, os, signal, sys
+from docent.access import service_account
 from docent.chat.service import ChatService
 from docent.settings import load_settings
 from docent.store.chat import ChatStore
@@ -28,12 +30,13 @@ data_dir, model, api_base, state_url = sys.argv[1:5]
 ws = Workspace(load_settings(data_dir=data_dir, embedding={"backend": "torch"}))
 chat = ws.settings.chat.model_copy(update={"model": model, "api_base": api_base, "api_key": "fake"})
 service = ChatService.from_workspace(ws, ws.settings.model_copy(update={"chat": chat}), store=ChatStore(state_url))
+ASKER = service_account("crashing-client")
 
 async def main():
-    message_id = service.start("Who leads the Lyon lab?")
+    message_id = service.start(ASKER, "Who leads the Lyon lab?")
     print(message_id, flush=True)
     tokens = 0
-    async for event in service.stream(message_id):
+    async for event in service.stream(ASKER, message_id):
         tokens += event.kind == "token"
         if tokens == 40:  # two seconds in: at least one checkpoint of the partial text has been written
             time.sleep(0.3)
@@ -94,4 +97,4 @@ def test_tokens_do_not_wait_on_a_slow_store(make_service, fake_llm, tmp_path):
         ttft[name] = sorted(runs)[1]
     assert ttft["slow"] < ttft["fast"] + 200, ttft  # a write on the critical path would add 500 ms
     assert slow.finalizer.flush(60)
-    assert slow.store.list_conversations()
+    assert slow.store.list_conversations({ASKER.id})

@@ -11,6 +11,7 @@ import pytest
 from docent.chat.events import ErrorEvent, FinalEvent, TokenEvent
 from docent.devtools.fake_llm_server import fake_model
 from tests.docent.chat.conftest import collect
+from tests.principals import ASKER
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +46,7 @@ def test_cancel_closes_the_provider_connection_and_keeps_the_partial_text(http_s
     def on_event(event, message_id):
         if isinstance(event, TokenEvent) and "t" not in cancelled_at and event.text.startswith("w3-"):
             cancelled_at["t"] = time.time()  # cancel from another thread, as a UI button would
-            threading.Thread(target=service.cancel, args=(message_id,)).start()
+            threading.Thread(target=service.cancel, args=(ASKER, message_id)).start()
 
     message_id, events = collect(service, "What is the hotel cap in New York?", on_event=on_event)
     final = events[-1]

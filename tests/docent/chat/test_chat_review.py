@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from docent.access import Role
 from docent.chat.answer_cache import SQLiteAnswerCache
 from docent.review import actions
 from docent.review.queue import ReviewQueue
-from docent.review.users import Role, UserStore
+from docent.review.users import UserStore
 from tests.docent.chat.conftest import collect
 
 pytestmark = pytest.mark.slow
@@ -35,7 +36,7 @@ def test_always_holds_the_answer_until_a_reviewer_approves_it_then_serves_the_ap
     reviewer = UserStore(service.store.url).add("rita", "correct horse battery", Role.REVIEWER)
     assert queue.claim(item.id, reviewer)
     corrected = item.answer.replace("Acme offers", "Acme gives")
-    actions.approve(service, queue, item.id, reviewer, corrected)
+    actions.approve(service.deps, queue, item.id, reviewer, corrected)
 
     _, served = collect(service, QUESTION)  # a new conversation asking the same question
     assert kinds(served) == ["sources", "token", "final"]
@@ -70,6 +71,6 @@ def test_a_thumbs_down_sends_the_answer_to_review(make_service):
     message_id, _ = collect(service, QUESTION)
     assert service.finalizer.flush(30)
     queue = ReviewQueue(service.store.url)
-    item_id = actions.send_to_review(service, queue, message_id)
+    item_id = actions.send_to_review(service.store, queue, message_id)
     item = queue.get(item_id)
     assert item.reason == "feedback" and item.retrieval_score is not None and item.grounding_score == 1.0

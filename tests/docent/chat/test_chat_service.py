@@ -12,6 +12,7 @@ from docent.chat.stream import CHECKPOINT_S
 from docent.generate.local import NO_ANSWER
 from docent.store.chat import ChatStore
 from tests.docent.chat.conftest import collect
+from tests.principals import ASKER
 
 pytestmark = pytest.mark.slow
 
@@ -82,8 +83,8 @@ def test_no_store_write_happens_per_token(make_service):
 def test_bad_requests_are_refused_before_anything_is_recorded(make_service, question, conversation, filters, message):
     service = make_service()
     with pytest.raises(ChatRequestError, match=message):
-        service.start(question, conversation, filters)
-    assert service.store.list_conversations() == []
+        service.start(ASKER, question, conversation, filters)
+    assert service.store.list_conversations({ASKER.id}) == []
 
 
 @pytest.mark.parametrize("question", ["Where is\x00 Lyon?", "\x00\x00", "\x1b[31mWhere is Lyon?\x1b[0m", "Lyon\x07?"])
@@ -92,18 +93,18 @@ def test_control_characters_are_refused_the_same_on_sqlite_and_postgres(make_ser
 
     service = make_service(store=ChatStore(state_url))
     with pytest.raises(ChatRequestError, match="control characters"):
-        service.start(question)
-    assert service.store.list_conversations() == []
-    service.start("Where is\tLyon?\nAnd Oslo?")  # tabs and newlines are plain text
-    assert len(service.store.list_conversations()) == 1
+        service.start(ASKER, question)
+    assert service.store.list_conversations({ASKER.id}) == []
+    service.start(ASKER, "Where is\tLyon?\nAnd Oslo?")  # tabs and newlines are plain text
+    assert len(service.store.list_conversations({ASKER.id})) == 1
 
 
 def test_too_many_answers_in_progress_are_refused(make_service):
     service = make_service(max_active_streams=2)
-    service.start("one?")
-    service.start("two?")
+    service.start(ASKER, "one?")
+    service.start(ASKER, "two?")
     with pytest.raises(ChatRequestError, match="too many answers"):
-        service.start("three?")
+        service.start(ASKER, "three?")
 
 
 class LateStore(ChatStore):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 from docent.chat.sync import iter_events
+from tests.principals import ASKER
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_sync_caller_gets_every_event(make_service):
     service = make_service()
-    message_id = service.start("What is the hotel cap in New York?")
-    events = list(iter_events(service, message_id))
+    message_id = service.start(ASKER, "What is the hotel cap in New York?")
+    events = list(iter_events(service, ASKER, message_id))
     assert events[0].kind == "sources" and events[-1].kind == "final" and events[-1].state == "completed"
 
 
@@ -21,8 +22,8 @@ def test_leaving_early_cancels_the_answer_server_side(make_service):
 
     register_scripted().enqueue([f"t{i} " for i in range(500)], token_s=0.01)
     service = make_service(model="scripted/x")
-    message_id = service.start("Who leads the Lyon lab?")
-    for event in iter_events(service, message_id):
+    message_id = service.start(ASKER, "Who leads the Lyon lab?")
+    for event in iter_events(service, ASKER, message_id):
         if event.kind == "token" and event.text == "t3 ":
             break
     assert service.finalizer.flush(30)

@@ -12,6 +12,7 @@ from docent.chat.service import ChatRequestError
 from docent.devtools.fake_llm_server import fake_model
 from docent.devtools.hostile import encoded, page, png_header
 from tests.docent.chat.conftest import collect
+from tests.principals import ASKER
 
 pytestmark = pytest.mark.slow
 
@@ -20,8 +21,8 @@ SCREENSHOT = encoded(page(["Booking rejected: the nightly rate for New York", "i
 
 def ask_with_picture(service, question: str, picture: bytes):
     async def run():
-        message_id = service.start(question, picture=picture)
-        return message_id, [event async for event in service.stream(message_id)]
+        message_id = service.start(ASKER, question, picture=picture)
+        return message_id, [event async for event in service.stream(ASKER, message_id)]
 
     import asyncio
 
@@ -74,8 +75,8 @@ def test_a_tiff_is_sent_as_png(make_service, fake_llm):
 def test_bad_pictures_are_refused_before_anything_is_recorded(make_service, picture, limit_mb, message):
     service = make_service(max_image_mb=limit_mb)
     with pytest.raises(ChatRequestError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        service.start("What is this?", picture=picture)
-    assert service.store.list_conversations() == []  # nothing recorded
+        service.start(ASKER, "What is this?", picture=picture)
+    assert service.store.list_conversations({ASKER.id}) == []  # nothing recorded
 
 
 def test_a_pictures_answer_is_never_cached_for_the_same_words_without_it(make_service, tmp_path):

@@ -16,6 +16,7 @@ from docent.review.feedback import FeedbackStore
 from docent.review.golden import GoldenSets
 from docent.settings import load_settings
 from docent.workspace import Workspace
+from tests.principals import ASKER
 
 QUESTIONS = ["How many weeks of parental leave does the secondary caregiver get?", "What is the hotel cap in New York?",
              "How long must passwords be?", "What does a replacement badge cost?"]
@@ -35,7 +36,7 @@ def ask(ws, questions) -> list[str]:
     async def run():
         ids = []
         for q in questions:
-            async for event in service.ask(q):
+            async for event in service.ask(ASKER, q):
                 ids.append(event.message_id)
         return list(dict.fromkeys(ids))
 

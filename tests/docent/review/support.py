@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from docent.access import Principal, Role
 from docent.review.queue import ReviewQueue
-from docent.review.users import Role, User
 from docent.store.chat import ChatStore
 
 T0 = datetime(2025, 3, 1, 9, tzinfo=timezone.utc)
-ALICE = User(id="1", username="alice", role=Role.REVIEWER, disabled=False)
-BOB = User(id="2", username="bob", role=Role.REVIEWER, disabled=False)
+ALICE = Principal(id="1", username="alice", role=Role.REVIEWER, disabled=False)
+BOB = Principal(id="2", username="bob", role=Role.REVIEWER, disabled=False)
 
 
 def answered(url: str, question: str = "What is the hotel cap?", text: str = "180 euros a night [1][2].",
              chunk_ids: tuple[str, ...] = ("c1", "c2", "c1")) -> str:
     """A completed answer that cited ``chunk_ids``; returns its message id."""
     chat = ChatStore(url)
-    _, mid = chat.record_question(conversation_id=None, question=question, model="m", filters=None)
+    _, mid = chat.record_question(conversation_id=None, question=question, model="m", filters=None, user_id="asker-id")
     chat.transition(mid, "streaming")
     citations = [{"n": n, "chunk_id": c, "doc_id": "d1", "snippet": "…"} for n, c in enumerate(chunk_ids, 1)]
     chat.finalize(mid, state="completed", content=text, citations=citations)

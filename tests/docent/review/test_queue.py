@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from docent.access import PermissionDenied, Principal, Role
 from docent.review.golden import GoldenSets
 from docent.review.queue import ClaimLost, ReviewQueue
-from docent.review.users import PermissionDenied, Role, User
 from docent.store import models as m
 from docent.store.db import engine_for
 from tests.concurrency import all_at_once
@@ -149,13 +149,13 @@ def test_reject_with_a_category_becomes_a_negative_golden_item(url, queue):
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.ADMIN])
 def test_only_reviewers_claim_and_decide(url, queue, role):
     item = enqueue(queue, answered(url))
-    other = User(id="3", username="carol", role=role, disabled=False)
+    other = Principal(id="3", username="carol", role=role, disabled=False)
     for act in (lambda: queue.claim(item, other), lambda: queue.approve(item, other),
                 lambda: queue.reject(item, other, "wrong"), lambda: queue.release(item, other)):
         with pytest.raises(PermissionDenied, match="needs the reviewer role"):
             act()
     with pytest.raises(PermissionDenied, match="disabled"):
-        queue.claim(item, User(id="4", username="dan", role=Role.REVIEWER, disabled=True))
+        queue.claim(item, Principal(id="4", username="dan", role=Role.REVIEWER, disabled=True))
     assert queue.audit(item) == []
 
 

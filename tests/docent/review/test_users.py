@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from docent.review.users import PermissionDenied, Role, User, UserError, UserStore, require
+from docent.access import Action, PermissionDenied, Principal, Role, require
+from docent.review.users import UserError, UserStore
 from docent.store import models as m
 
 
@@ -35,7 +36,7 @@ def test_bad_accounts_are_refused_with_clear_messages(users):
         users.add("bob", "short", "analyst")
     with pytest.raises(UserError, match="at least 8 characters"):
         users.add("bob", "", "analyst")
-    with pytest.raises(UserError, match="unknown role 'boss'; choose one of reviewer, analyst, admin"):
+    with pytest.raises(UserError, match="unknown role 'boss'; choose one of member, reviewer, analyst, admin"):
         users.add("bob", "long enough", "boss")
     with pytest.raises(UserError, match="1 to 64 characters"):
         users.add("  ", "long enough", "analyst")
@@ -69,15 +70,31 @@ def test_admins_manage_accounts_and_nobody_else_does(users):
 
 
 def test_require_names_the_role_needed():
-    reviewer = User(id="1", username="rita", role=Role.REVIEWER, disabled=False)
-    assert require(reviewer, Role.REVIEWER) is reviewer
-    assert require(reviewer, Role.ANALYST, Role.REVIEWER) is reviewer
+    reviewer = Principal(id="1", username="rita", role=Role.REVIEWER)
+    assert require(reviewer, Action.DECIDE_REVIEW) is reviewer
     with pytest.raises(PermissionDenied, match="this needs the admin role \\('rita' has the reviewer role\\)"):
-        require(reviewer, Role.ADMIN)
+        require(reviewer, Action.MANAGE_USERS)
     with pytest.raises(PermissionDenied, match="needs the reviewer role: sign in first"):
-        require(None, Role.REVIEWER)
+        require(None, Action.DECIDE_REVIEW)
     with pytest.raises(PermissionDenied, match="disabled"):
-        require(User(id="2", username="old", role=Role.ADMIN, disabled=True), Role.ADMIN)
+        require(Principal(id="2", username="old", role=Role.ADMIN, disabled=True), Action.MANAGE_USERS)
+
+
+def test_admins_re_enable_accounts(users):
+    admin = users.add("root", "admin password", "admin")
+    users.add("rita", "rita password", "reviewer")
+    users.disable(admin, "rita")
+    with pytest.raises(PermissionDenied):
+        users.enable(users.get("rita"), "rita")
+    assert not users.enable(admin, "rita").disabled
+    assert users.authenticate("rita", "rita password") is not None
+
+
+def test_a_local_user_is_created_once_and_has_no_known_password(users):
+    first = users.local("carol", Role.ADMIN)
+    assert users.local("carol", Role.MEMBER) == first  # the existing account, its role unchanged
+    assert first.role == Role.ADMIN and users.count() == 1
+    assert users.authenticate("carol", "") is None
 
 
 def test_an_old_hash_is_upgraded_at_sign_in(users):

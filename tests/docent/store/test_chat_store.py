@@ -21,7 +21,8 @@ def store(state_url) -> ChatStore:
 
 
 def ask(store: ChatStore, question: str = "what is docent?", conversation_id: str | None = None, **kw) -> tuple[str, str]:
-    return store.record_question(conversation_id=conversation_id, question=question, **{"model": "m", "filters": None, **kw})
+    return store.record_question(conversation_id=conversation_id, question=question,
+                                 **{"model": "m", "filters": None, "user_id": "u1", **kw})
 
 
 def answer(store: ChatStore, message_id: str, text: str, state: str = "completed", **kw) -> bool:
@@ -36,13 +37,23 @@ def trace(kind: str = "generate") -> dict:
 
 def test_conversations_are_created_and_listed_most_recent_first(store):
     first = store.create_conversation("first", user_id="u1")
-    second = store.create_conversation()
+    second = store.create_conversation(None, user_id="u1")
     got = store.get_conversation(first)
     assert (got.title, got.user_id) == ("first", "u1") and got.created_at.tzinfo is not None
     assert store.get_conversation("nope") is None
     ask(store, conversation_id=first)  # asking bumps it to the top
-    assert [c.id for c in store.list_conversations()] == [first, second]
-    assert len(store.list_conversations(limit=1)) == 1
+    assert [c.id for c in store.list_conversations({"u1"})] == [first, second]
+    assert len(store.list_conversations({"u1"}, limit=1)) == 1
+
+
+def test_a_conversation_is_only_its_owners(store):
+    cid, mid = ask(store, user_id="u1")
+    assert store.list_conversations({"u2"}) == [] and store.get_conversation(cid, {"u2"}) is None
+    assert store.get_message(mid, {"u2"}) is None and store.messages(cid, {"u2"}) == []
+    with pytest.raises(UnknownConversation):  # another's conversation cannot be continued, and says no more
+        ask(store, "mine now?", conversation_id=cid, user_id="u2")
+    assert [m.user_id for m in store.messages(cid, {"u1"})] == ["u1", "u1"]
+    assert store.get_message(mid, {"u1", "legacy"}).id == mid
 
 
 def test_a_question_records_itself_and_a_queued_answer(store):
@@ -67,7 +78,7 @@ def test_ids_can_be_chosen_by_the_caller_and_seqs_follow_on(store):
 def test_asking_in_an_unknown_conversation_records_nothing(store):
     with pytest.raises(UnknownConversation):
         ask(store, conversation_id="missing")
-    assert store.list_conversations() == []
+    assert store.list_conversations({"u1"}) == []
 
 
 def test_history_is_the_last_completed_exchanges(store):

@@ -1,0 +1,26 @@
+"""A question the command path accepted, and the error for one it refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from docent.chat.attachments import Picture
+
+
+class ChatRequestError(ValueError):
+    """A command refused before anything was recorded; the message says what to change."""
+
+
+@dataclass
+class Request:
+    """What the command path recorded, kept in memory so the stream need not read it back."""
+
+    message_id: str
+    conversation_id: str
+    question: str
+    filters: dict | None
+    model: str
+    new_conversation: bool
+    user_id: str  # who asked (docent.access.Principal.id)
+    command_ms: float | None = None
+    picture: Picture | None = None  # attached to the question; kept in memory only (not recorded)
