@@ -90,3 +90,33 @@ def _merge(result: dg.ExecuteInProcessResult, report: IngestReport) -> None:
                 report.embedded += int(meta.get("embedded", 0))
             if stage == "index":
                 report.chunks += int(meta.get("chunks", 0))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assets.run_ingest PATH --out FILE``: what ``docent ingest --dagster`` runs, from the project
+    folder; the report goes to FILE as JSON (the CLI prints it), a source that cannot be read to stderr, exit 2."""
+    import argparse
+    import sys
+    from dataclasses import asdict
+
+    from docent.ingest.sources import SourceError
+
+    parser = argparse.ArgumentParser(prog="python -m assets.run_ingest", description=main.__doc__)
+    parser.add_argument("path")
+    parser.add_argument("--out", required=True, help="where to write the report (JSON)")
+    parser.add_argument("--retry-quarantined", action="store_true")
+    parser.add_argument("--allow-mass-delete", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        done = ingest_with_dagster(args.path, retry_quarantined=args.retry_quarantined,
+                                   allow_mass_delete=args.allow_mass_delete)
+    except SourceError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with open(args.out, "w") as f:
+        json.dump({"report": asdict(done.report), "run_ids": done.run_ids, "failed_runs": done.failed_runs}, f)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

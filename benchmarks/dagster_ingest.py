@@ -7,11 +7,14 @@ instance) and through plain ``docent ingest``, in one process, and print the wal
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import dagster as dg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project folder: assets/ is not installed
 
 from assets.resources import DocentResource, SettingsResource
 from assets.run_ingest import ingest_with_dagster

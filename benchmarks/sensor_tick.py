@@ -12,11 +12,14 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import dagster as dg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project folder: assets/ is not installed
 
 from assets.definitions import build_definitions
 from assets.resources import DocentResource, SettingsResource, SourceResource

@@ -70,12 +70,7 @@ def ingest(
         raise typer.Exit(2)
     ws = workspace()
     if dagster if dagster is not None else bool(os.environ.get("DAGSTER_HOME")):
-        try:
-            report = _ingest_with_dagster(path, retry_quarantined, allow_mass_delete)
-        except SourceError as exc:
-            err.print(f"[red]{escape(str(exc))}[/red]")
-            raise typer.Exit(2) from None
-        _finish(ws, report)
+        _finish(ws, _ingest_with_dagster(path, retry_quarantined, allow_mass_delete))
         return
     with err.status("loading the embedding model…"):
         _ = ws.embedder.model  # loaded before the bar starts, so it shows real rates
@@ -110,18 +105,37 @@ def ingest(
 
 
 def _ingest_with_dagster(path: str, retry_quarantined: bool, allow_mass_delete: bool):
+    """Run the Dagster job through the code location's own entry point (``python -m assets.run_ingest``, from
+    the project folder: the core never imports Dagster's definitions) and read back its report."""
+    import subprocess
+    import sys
+    import tempfile
     import time
 
-    from assets.run_ingest import ingest_with_dagster
+    from docent.commands.common import PROJECT_ROOT
+    from docent.ingest.pipeline import IngestReport
 
+    if not (PROJECT_ROOT / "assets" / "run_ingest.py").is_file():
+        err.print(f"[red]--dagster needs the project folder (assets/ beside src/), not found under {PROJECT_ROOT}[/red]")
+        raise typer.Exit(2)
     started = time.perf_counter()
-    with err.status("running the Dagster ingestion job in-process…"):
-        done = ingest_with_dagster(path, retry_quarantined=retry_quarantined, allow_mass_delete=allow_mass_delete)
-    done.report.seconds = time.perf_counter() - started
-    console.print(f"Dagster runs: {', '.join(done.run_ids) or 'none (nothing to ingest)'}")
-    if done.failed_runs:
-        err.print(f"[red]failed runs (see the Dagster UI): {', '.join(done.failed_runs)}[/red]")
-    return done.report
+    with tempfile.TemporaryDirectory(prefix="docent-dagster-") as tmp, \
+            err.status("running the Dagster ingestion job in-process…"):
+        out = Path(tmp) / "report.json"
+        args = [sys.executable, "-m", "assets.run_ingest", str(Path(path).resolve()) if "://" not in path else path,
+                "--out", str(out)]
+        args += ["--retry-quarantined"] * retry_quarantined + ["--allow-mass-delete"] * allow_mass_delete
+        code = subprocess.call(args, cwd=PROJECT_ROOT)
+        if code or not out.is_file():
+            err.print(f"[red]the Dagster ingestion job failed (exit {code}); its messages are above[/red]")
+            raise typer.Exit(code or 1)
+        done = json.loads(out.read_text())
+    report = IngestReport(**done["report"])
+    report.seconds = time.perf_counter() - started
+    console.print(f"Dagster runs: {', '.join(done['run_ids']) or 'none (nothing to ingest)'}")
+    if done["failed_runs"]:
+        err.print(f"[red]failed runs (see the Dagster UI): {', '.join(done['failed_runs'])}[/red]")
+    return report
 
 
 def _finish(ws, report) -> None:

@@ -1,18 +1,35 @@
-"""Where a new incident is announced: the log (always) and a Slack-compatible webhook (when configured)."""
+"""An incident, and where a new one is announced: the log (always) and a Slack-compatible webhook (when configured)."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 import httpx
-
-if TYPE_CHECKING:
-    from docent.alerts.store import Alert
 
 log = logging.getLogger("docent.alerts")
 
 ICONS = {"critical": ":rotating_light:", "error": ":red_circle:", "warning": ":warning:", "info": ":information_source:"}
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    created_at: datetime
+    kind: str
+    severity: str
+    source: str
+    message: str
+    key: str | None
+    status: str
+    occurrences: int
+    last_seen_at: datetime | None
+    resolved_at: datetime | None
+    details: dict | None
+    delivery: dict | None
+    open_key: str | None = None
 
 
 class Sink(Protocol):

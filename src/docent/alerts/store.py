@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
 
-from docent.alerts.sinks import LogSink, Sink
+from docent.alerts.sinks import Alert, LogSink, Sink
 from docent.store.db import engine_for, metadata
 
 log = logging.getLogger("docent.alerts")
@@ -42,24 +41,6 @@ alerts = sa.Table(
     sa.Index("ix_alerts_key", "key"),
     sa.UniqueConstraint("open_key", name="uq_alerts_open_key"),
 )
-
-
-@dataclass(frozen=True)
-class Alert:
-    id: int
-    created_at: datetime
-    kind: str
-    severity: str
-    source: str
-    message: str
-    key: str | None
-    status: str
-    occurrences: int
-    last_seen_at: datetime | None
-    resolved_at: datetime | None
-    details: dict | None
-    delivery: dict | None
-    open_key: str | None = None
 
 
 class Alerts:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import typer
+
+from docent.commands.common import PROJECT_ROOT, err
 
 
 def app_command(
@@ -15,9 +16,10 @@ def app_command(
     host: str = typer.Option("127.0.0.1", help="Address to bind; 0.0.0.0 exposes it to the network."),
 ) -> None:
     """Start the web app. Create a first user with `docent users add NAME --role admin`."""
-    import app as app_package
-
-    entry = Path(app_package.__file__).parent / "streamlit_app.py"
+    entry = PROJECT_ROOT / "app" / "streamlit_app.py"
+    if not entry.is_file():
+        err.print(f"the app needs the project folder (app/ beside src/), not found under {PROJECT_ROOT}")
+        raise typer.Exit(2)
     args = [
         sys.executable, "-m", "streamlit", "run", str(entry), "--server.address", host, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import getpass
 import os
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from docent.settings import SettingsError, load_settings
+
+# The project folder this install runs from (src/docent/commands/ → three levels up): the thin layers
+# (app/, assets/, flows/) live there and are reached by path, never imported by the core.
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
