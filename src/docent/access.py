@@ -58,6 +58,9 @@ class Principal:
     role: Role
     disabled: bool = False
 
+    def __post_init__(self) -> None:  # a role that does not exist is refused here, naming the ones that do
+        object.__setattr__(self, "role", parse_role(self.role))
+
 
 def service_account(name: str) -> Principal:
     """A program asking on its own behalf (evaluation runs, benchmarks): a member named ``service:<name>``."""
