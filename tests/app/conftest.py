@@ -29,7 +29,7 @@ def app_env(tmp_path_factory):
     ws.ingest(str(root / "docs"))
     ws.close()
     users = UserStore(settings.state_url)
-    for name, role in (("rita", "reviewer"), ("ann", "analyst"), ("ada", "admin")):
+    for name, role in (("rita", "reviewer"), ("ann", "analyst"), ("ada", "admin"), ("mo", "member")):
         users.add(name, f"password-{name}", role)
     # No random review sampling: a test that expects an answer queued for a reason must not find it queued by chance.
     return {"DOCENT_DATA_DIR": str(root / "data"), "DOCENT_EMBEDDING__BACKEND": "torch", "DOCENT_REVIEW__SAMPLE_RATE": "0",

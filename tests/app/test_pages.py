@@ -37,6 +37,27 @@ def test_chat_streams_an_answer_with_its_sources(app):
     assert at.session_state["conversation"]
 
 
+def test_a_member_asks_and_never_sees_another_persons_conversations(app):
+    rita = app("rita")
+    rita.chat_input[0].set_value(QUESTION).run()
+    theirs = rita.session_state["conversation"]
+    at = app("mo")
+    assert not at.exception, at.exception
+    for page in ("review", "ingestion", "evaluation", "users"):  # a member is offered the chat only
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app("mo").switch_page(f"pages/{page}.py")
+    sidebar = [b.label for b in at.sidebar.button]
+    assert not any(label.startswith("How many weeks") for label in sidebar), sidebar  # rita's is not listed
+    at.session_state["conversation"] = theirs  # a forged id, as a deep link would carry
+    at.run()
+    assert not at.exception, at.exception
+    assert "8 weeks" not in texts(at) and not at.chat_message  # nothing of hers is shown
+    at.chat_input[0].set_value("What is the hotel cap in New York?").run()  # asking starts a conversation of his own
+    assert at.session_state["conversation"] != theirs
+    again = app("rita")
+    assert any(label.startswith("How many weeks") for label in [b.label for b in again.sidebar.button])
+
+
 def queue_item(app_env) -> int:
     """An answer sent to review (as a thumbs-down would), made with the core directly."""
     from docent.review.actions import send_to_review
