@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.resources import users
+from app.resources import sign_ins, users
 from docent.access import Action, Principal, allowed
 
 
@@ -52,11 +52,13 @@ def sign_in() -> None:
         username = st.text_input("Username")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
-            user = users().authenticate(username, password)
-            if user is None:
-                st.error("Wrong username or password.")
+            from docent.review.sign_in import SignInRefused
+
+            try:
+                st.session_state.user = sign_ins().attempt(username, password)
+            except SignInRefused as exc:
+                st.error(str(exc))
             else:
-                st.session_state.user = user
                 st.rerun()
 
 

@@ -31,6 +31,14 @@ def users():
 
 
 @st.cache_resource
+def sign_ins():
+    from docent.review.sign_in import SignIn
+
+    settings = workspace().settings
+    return SignIn(settings.state_url, settings.auth)
+
+
+@st.cache_resource
 def review_queue():
     from docent.review.queue import ReviewQueue
 

@@ -44,6 +44,7 @@ class NullRetriever:
     """No retrieval at all: isolates what the chat itself adds to the model's time to first token."""
 
     version = "none"
+    index = None  # nothing to widen: no sources are ever found
 
     def __init__(self, settings):
         self.settings = settings

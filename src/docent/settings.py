@@ -193,6 +193,13 @@ class SyncSettings(BaseModel):
         "inside its source (within_source), never, or always (follow); others are quarantined unread")
 
 
+class AuthSettings(BaseModel):
+    max_failures: int = Field(5, ge=1, description="failed sign-ins for one username within failure_window_s "
+                              "before further attempts must wait (a delay that doubles with each failure)")
+    failure_window_s: int = Field(900, ge=1, description="how far back failed sign-ins count")
+    max_delay_s: int = Field(900, ge=1, description="the longest a throttled sign-in waits")
+
+
 class AlertSettings(BaseModel):
     webhook_url: SecretStr | None = Field(None, description="Slack-compatible incoming webhook that receives each new incident")
     cooldown_s: int = Field(3600, ge=0, description="an incident that recurs this soon after resolving reopens silently")
@@ -239,6 +246,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     chat: ChatSettings = ChatSettings()
     review: ReviewSettings = ReviewSettings()
+    auth: AuthSettings = AuthSettings()
     alerts: AlertSettings = AlertSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from docent.alerts.sinks import Alert, LogSink, Sink
 from docent.store.db import engine_for, metadata
+from docent.store.records import utc_now
 
 log = logging.getLogger("docent.alerts")
 
@@ -61,7 +62,7 @@ class Alerts:
     ) -> tuple[Alert, bool]:
         """Record an occurrence of incident ``key`` (default ``kind:source``); True when it is a new incident."""
         key = key or f"{kind}:{source}"[:200]
-        now = now or datetime.now(timezone.utc)
+        now = now or utc_now()
         seen = dict(last_seen_at=now, message=message, details=details, occurrences=alerts.c.occurrences + 1)
         for _ in range(3):  # a racing process may open the same key between our read and our insert
             try:
@@ -92,7 +93,7 @@ class Alerts:
         """Close the open incident ``key``; False when none was open."""
         with self._engine.begin() as conn:
             done = conn.execute(alerts.update().where(alerts.c.open_key == key).values(
-                status="resolved", open_key=None, resolved_at=now or datetime.now(timezone.utc))).rowcount
+                status="resolved", open_key=None, resolved_at=now or utc_now())).rowcount
         if done:
             log.info("alert %s resolved", key)
         return bool(done)

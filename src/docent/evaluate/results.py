@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from docent.evaluate.cases import EvalCase
 from docent.store.db import engine_for
 from docent.store.evaluation import EvalRun, EvalScore
-from docent.store.records import as_utc, columns_of
+from docent.store.records import as_utc, columns_of, utc_now
 
 
 @dataclass
@@ -62,7 +62,7 @@ class EvalStore:
               golden_set: str | None = None, golden_version: str | None = None, flow_run_id: str | None = None) -> str:
         run_id = str(uuid.uuid4())
         with Session(self._engine) as s, s.begin():
-            s.add(EvalRun(id=run_id, suite=suite, status="running", started_at=datetime.now(timezone.utc), model=model,
+            s.add(EvalRun(id=run_id, suite=suite, status="running", started_at=utc_now(), model=model,
                           index_version=index_version, judge_model=judge_model, golden_set=golden_set,
                           golden_version=golden_version, config=config, flow_run_id=flow_run_id))
         return run_id
@@ -70,7 +70,7 @@ class EvalStore:
     def finish(self, run_id: str, cases: list[EvalCase], scores: list[dict], details: list[dict], *, summary: dict,
                status: str, findings: list, config: dict, judge_tokens: int = 0, judge_cost: float = 0.0) -> RunRecord:
         """Store every score and close the run, in one transaction: a crash leaves no half-scored run behind."""
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         with Session(self._engine) as s, s.begin():
             s.add_all(EvalScore(
                 run_id=run_id, message_id=c.message_id, item_key=c.key[:200], question=c.question, answer=c.answer,
@@ -85,7 +85,7 @@ class EvalStore:
     def fail(self, run_id: str, error: str) -> None:
         with Session(self._engine) as s, s.begin():
             s.execute(sa.update(EvalRun).where(EvalRun.id == run_id).values(
-                status="error", error=error[:4000], finished_at=datetime.now(timezone.utc)))
+                status="error", error=error[:4000], finished_at=utc_now()))
 
     def get(self, run_id: str) -> RunRecord:
         with Session(self._engine) as s:

@@ -7,15 +7,14 @@ anonymous votes cannot be told apart, so each one counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from docent.review.golden import insert_for
 from docent.store import models as m
-from docent.store.db import engine_for
-from docent.store.records import columns_of
+from docent.store.db import engine_for, insert_for
+from docent.store.records import columns_of, utc_now
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class FeedbackStore:
         if rating not in (1, -1):
             raise ValueError(f"a rating is +1 or -1, not {rating!r}")
         comment = (comment or "").strip() or None
-        values = dict(rating=rating, comment=comment, created_at=datetime.now(timezone.utc))
+        values = dict(rating=rating, comment=comment, created_at=utc_now())
         with Session(self._engine) as s, s.begin():
             if s.scalar(sa.select(m.Message.id).where(m.Message.id == message_id)) is None:
                 raise KeyError(message_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from docent.store import models as m
-from docent.store.db import engine_for
-from docent.store.records import columns_of
+from docent.store.db import engine_for, insert_for
+from docent.store.records import columns_of, utc_now
 
 KINDS = ("positive", "negative")
 
@@ -40,15 +40,6 @@ class GoldenItem:
         """The JSONL object for evaluation tools."""
         row = {k: v for k, v in asdict(self).items() if k not in ("set_name", "added_in_version", "created_at")}
         return {**row, "version": self.added_in_version}
-
-
-def insert_for(dialect: str):
-    """The dialect's INSERT, which has ON CONFLICT (upserts) on both Postgres and SQLite."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def _check_kind(kind: str | None) -> None:
@@ -82,7 +73,7 @@ class GoldenSets:
             with Session(self._engine) as s, s.begin():
                 return self.add(set_name=set_name, kind=kind, question=question, reference_answer=reference_answer,
                                 reference_chunk_ids=reference_chunk_ids, provenance=provenance, reason=reason, session=s)
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         insert = insert_for(session.get_bind().dialect.name)
         session.execute(insert(m.GoldenSet).values(name=set_name, version=0, updated_at=now).on_conflict_do_nothing())
         # The set's row is locked from here to the commit, so concurrent additions take distinct versions.

@@ -11,17 +11,17 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from docent.access import Action, Principal, require
-from docent.review.golden import GoldenSets, insert_for
+from docent.review.golden import GoldenSets
 from docent.store import models as m
-from docent.store.db import engine_for
-from docent.store.records import as_utc, columns_of
+from docent.store.db import engine_for, insert_for
+from docent.store.records import as_utc, columns_of, utc_now
 
 STATUSES = ("pending", "approved", "rejected")
 REASONS = ("sample", "low_grounding", "low_retrieval", "topic", "always", "feedback", "evaluation")
@@ -68,9 +68,6 @@ class ReviewAction:
     at: datetime
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def _cited_chunk_ids(citations: list | None) -> list[str]:
     """The chunks the answer cited, in citation order, each once."""
@@ -79,7 +76,7 @@ def _cited_chunk_ids(citations: list | None) -> list[str]:
 
 
 class ReviewQueue:
-    def __init__(self, url: str, *, golden_set: str = "default", clock: Callable[[], datetime] = _now):
+    def __init__(self, url: str, *, golden_set: str = "default", clock: Callable[[], datetime] = utc_now):
         self._engine = engine_for(url)
         self._golden = GoldenSets(url)
         self._golden_set = golden_set

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from docent.access import Action, Principal, Role, parse_role, require
 from docent.store import models as m
 from docent.store.db import engine_for
+from docent.store.records import utc_now
 
 MIN_PASSWORD = 8
 MAX_USERNAME = 64
@@ -59,7 +59,7 @@ class UserStore:
             raise UserError(f"the username must have 1 to {MAX_USERNAME} characters")
         _check_password(password)
         row = m.User(id=str(uuid.uuid4()), username=username, password_hash=self._hasher.hash(password),
-                     role=_role(role).value, disabled=False, created_at=datetime.now(timezone.utc))
+                     role=_role(role).value, disabled=False, created_at=utc_now())
         try:
             with self._session() as s, s.begin():
                 s.add(row)
@@ -69,13 +69,14 @@ class UserStore:
             raise UserError(f"the username {username!r} is taken") from None
 
     def authenticate(self, username: str, password: str) -> Principal | None:
-        """The user when the password matches and the account is enabled; None otherwise, in about the same time."""
+        """The user when the password matches (disabled or not: :class:`docent.review.sign_in.SignIn` says so only
+        then); None otherwise, in about the same time."""
         with self._session() as s:
             row = s.scalar(sa.select(m.User).where(m.User.username == username))
         if row is None:
             self._verify(self._dummy_hash(), password)
             return None
-        if not self._verify(row.password_hash, password) or row.disabled:
+        if not self._verify(row.password_hash, password):
             return None
         if self._hasher.check_needs_rehash(row.password_hash):  # the hasher's parameters were raised since
             self._write(row.username, password_hash=self._hasher.hash(password))

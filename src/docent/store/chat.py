@@ -11,7 +11,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Collection, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from docent.chat.states import TERMINAL, IllegalTransition, State, allowed_from
 from docent.store.db import engine_for
 from docent.store.models import Conversation, Message, Retrieval, Trace
-from docent.store.records import ConversationRecord, MessageRecord, as_utc, columns_of
+from docent.store.records import ConversationRecord, MessageRecord, as_utc, columns_of, utc_now
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,9 +37,6 @@ def _stamped(values: dict, now: datetime) -> dict:
     """A trace or retrieval row as given, timestamps in UTC, created now unless it says otherwise."""
     return {"created_at": now, **{k: as_utc(v) for k, v in values.items()}}
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _new_id() -> str:
@@ -70,7 +67,7 @@ class ChatStore:
         return Session(self._engine)
 
     def create_conversation(self, title: str | None, user_id: str) -> str:
-        now, cid = _now(), _new_id()
+        now, cid = utc_now(), _new_id()
         with self._session() as s, s.begin():
             s.add(Conversation(id=cid, title=title, user_id=user_id, created_at=now, updated_at=now))
         return cid
@@ -110,7 +107,7 @@ class ChatStore:
         A conversation that does not exist or is not ``user_id``'s raises UnknownConversation: either way
         the asker learns nothing about it.
         """
-        now = as_utc(created_at) or _now()
+        now = as_utc(created_at) or utc_now()
         answer_id = message_id or _new_id()
         with self._session() as s, s.begin():
             if conversation_id is None:
@@ -215,7 +212,7 @@ class ChatStore:
         target = State(state)
         if target not in TERMINAL:
             raise ValueError(f"finalize needs an end state, not {target}")
-        now = _now()
+        now = utc_now()
         values = dict(
             content=content, error_code=error_code, error_message=error_message, citations=citations,
             grounding=grounding, usage=usage, cost=cost, metrics=metrics, cache_hit=cache_hit,
@@ -253,7 +250,7 @@ class ChatStore:
 
     def recover_interrupted(self, is_alive: Callable[[str], bool], lease_s: float, now: datetime | None = None) -> list[str]:
         """Fail the answers whose streamer died (owner gone, or silent longer than the lease); partial text stays."""
-        now = as_utc(now) or _now()
+        now = as_utc(now) or utc_now()
         cutoff = now - timedelta(seconds=lease_s)
         stmt = sa.select(Message.id, Message.owner, Message.heartbeat_at, Message.started_at, Message.created_at).where(
             Message.state == State.STREAMING.value

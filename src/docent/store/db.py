@@ -28,15 +28,20 @@ def engine_for(url: str) -> sa.Engine:
     return engine
 
 
+def insert_for(dialect: str):
+    """The dialect's INSERT, which has ON CONFLICT (upserts) on both Postgres and SQLite."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def upsert(engine: sa.Engine, table: sa.Table, rows: list[dict], key: str | tuple[str, ...]) -> None:
     """Insert or update rows by primary key (one column or several), in one statement per dialect."""
     if not rows:
         return
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
+    stmt = insert_for(engine.dialect.name)(table)
     keys = (key,) if isinstance(key, str) else key
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}

@@ -123,6 +123,18 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class SignInAttempt(Base):
+    """The sign-in audit log: every attempt on a username (known or not), and how it ended."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (sa.Index("ix_sign_in_attempts_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    outcome: Mapped[str] = mapped_column(sa.String(16))  # ok | wrong | throttled | disabled
+    at: Mapped[datetime]
+
+
 class ReviewItem(Base):
     """One answer waiting for (or given) a human decision; claims are leases so a vanished reviewer frees it."""
 

@@ -52,6 +52,11 @@ class MessageRecord:
     finalized_at: datetime | None
 
 
+def utc_now() -> datetime:
+    """The one clock of the stores (UTC-aware); stores that tests drive in time take it as a parameter."""
+    return datetime.now(timezone.utc)
+
+
 def as_utc(value: Any) -> Any:
     """Datetimes as UTC-aware (naive ones are UTC: that is how they were written); anything else as is."""
     if not isinstance(value, datetime):

@@ -64,7 +64,7 @@ def test_admins_manage_accounts_and_nobody_else_does(users):
     with pytest.raises(UserError):
         users.set_password(admin, "rita", "short")
     assert users.disable(admin, "rita").disabled
-    assert users.authenticate("rita", "a new password") is None  # disabled accounts cannot sign in
+    assert users.authenticate("rita", "a new password").disabled  # SignIn refuses it, saying so
     assert [(u.username, u.role.value, u.disabled) for u in users.list()] == [
         ("andy", "reviewer", False), ("rita", "reviewer", True), ("root", "admin", False)]
 
@@ -87,7 +87,7 @@ def test_admins_re_enable_accounts(users):
     with pytest.raises(PermissionDenied):
         users.enable(users.get("rita"), "rita")
     assert not users.enable(admin, "rita").disabled
-    assert users.authenticate("rita", "rita password") is not None
+    assert not users.authenticate("rita", "rita password").disabled
 
 
 def test_a_local_user_is_created_once_and_has_no_known_password(users):
