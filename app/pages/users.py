@@ -13,6 +13,14 @@ from docent.review.users import UserError
 st.title("Users")
 admin = require_page(Action.MANAGE_USERS)
 store = users()
+if flash := st.session_state.pop("users-flash", None):  # the confirmation of the last action, after its rerun
+    st.toast(flash, icon=":material/check_circle:")
+
+
+def done(message: str) -> None:
+    st.session_state["users-flash"] = message
+    st.rerun()
+
 
 st.dataframe(pd.DataFrame([{"username": u.username, "role": u.role, "disabled": u.disabled} for u in store.list()]),
              hide_index=True, width="stretch")
@@ -31,19 +39,27 @@ with st.form("add-user", clear_on_submit=True):
         except UserError as exc:
             st.error(str(exc))
 
-others = [u.username for u in store.list() if u.username != admin.username]
+others = {u.username: u for u in store.list() if u.username != admin.username}
 if others:
     st.subheader("Change a user")
     who, what = st.columns(2)
-    username = who.selectbox("User", others)
+    username = who.selectbox("User", list(others))
     role = what.selectbox("New role", roles, key="new-role")
-    change, disable = st.columns(2)
+    new_password = st.text_input("New password (8 characters or more)", type="password", key="new-password")
+    change, toggle, reset = st.columns(3)
     try:
         if change.button("Change role"):
             store.set_role(admin, username, role)
-            st.rerun()
-        if disable.button("Disable", type="secondary"):
+            done(f"{username} is now {role}.")
+        if others[username].disabled:
+            if toggle.button("Re-enable"):
+                store.enable(admin, username)
+                done(f"Re-enabled {username}.")
+        elif toggle.button("Disable", type="secondary"):
             store.disable(admin, username)
-            st.rerun()
+            done(f"Disabled {username}: they can no longer sign in.")
+        if reset.button("Reset password"):
+            store.set_password(admin, username, new_password)
+            done(f"Reset the password of {username}.")
     except (UserError, PermissionDenied) as exc:
         st.error(str(exc))

@@ -125,6 +125,24 @@ def test_only_reviewers_decide_and_only_admins_manage_users(app, app_env):
         app("rita").switch_page("pages/users.py")
 
 
+def test_an_admin_disables_re_enables_and_resets_a_password_on_the_users_page(app, app_env):
+    from docent.review.users import UserStore
+
+    users = UserStore(app_env["state_url"])
+    users.add("temp", "first password", "member")
+    at = app("ada").switch_page("pages/users.py").run()
+    next(s for s in at.selectbox if s.label == "User").select("temp").run()
+    next(b for b in at.button if b.label == "Disable").click().run()
+    assert users.get("temp").disabled and not at.exception
+    next(b for b in at.button if b.label == "Re-enable").click().run()
+    assert not users.get("temp").disabled
+    next(t for t in at.text_input if t.label.startswith("New password")).input("second password")
+    next(b for b in at.button if b.label == "Reset password").click().run()
+    assert not at.exception, at.exception
+    assert users.authenticate("temp", "second password") is not None
+    assert users.authenticate("temp", "first password") is None
+
+
 def test_ingestion_page_shows_counts_and_the_quarantined_file(app):
     at = app("rita").switch_page("pages/ingestion.py").run()
     assert not at.exception, at.exception
