@@ -10,7 +10,7 @@ from app.auth import require_page
 from app.resources import chat_service, review_queue, workspace
 from docent.access import Action
 from docent.evaluate import report
-from docent.evaluate.alerting import check_heartbeat
+from docent.evaluate.alerting import evaluator_silence
 from docent.evaluate.catalog import METRICS
 from docent.evaluate.results import EvalStore, RunRecord
 from docent.review.actions import send_to_review
@@ -25,7 +25,7 @@ ws = workspace()
 settings = ws.settings
 store = EvalStore(settings.state_url)
 alerts = ws.alerts
-check_heartbeat(alerts, store, settings.evaluation.heartbeat_s)  # a silent evaluator shows up as an alert
+silence = evaluator_silence(store, settings.evaluation.heartbeat_s)  # shown, not raised: rendering writes nothing
 
 
 def label(run: RunRecord) -> str:
@@ -57,6 +57,8 @@ if runs:
 
 # 2. Alerts.
 st.subheader("Alerts")
+if silence:
+    st.error(f"The evaluator is silent: {silence}", icon=":material/heart_broken:")
 open_alerts = alerts.recent(status="open")
 if open_alerts:
     st.dataframe(alert_frame(open_alerts).drop(columns="resolved"), hide_index=True, width="stretch")

@@ -24,7 +24,7 @@ frame = pd.DataFrame(
 pending: list[str] = []
 for root in ws.settings.sync.sources:
     try:
-        pending += [path_or_url(f.uri) for f in ws.ingestor().detect(root).todo]
+        pending += [path_or_url(f.uri) for f in ws.ingestor().plan(root).todo]  # plan reads; detect would write
     except Exception as exc:  # a source that cannot be listed is itself worth showing
         st.warning(f"Could not list {root}: {exc}")
 

@@ -28,23 +28,33 @@ def alert_run(alerts: Alerts, run: RunRecord) -> list[Alert]:
     return opened
 
 
-def check_heartbeat(alerts: Alerts, evals: EvalStore, max_silence_s: float, now: datetime | None = None,
-                    answers_since: datetime | None = None) -> Alert | None:
-    """Alert when the continuous evaluation has not finished a run for ``max_silence_s`` (or never has, while
-    answers older than that exist: ``answers_since``, read from the store when not given); resolve it once runs resume."""
+def evaluator_silence(evals: EvalStore, max_silence_s: float, now: datetime | None = None,
+                      answers_since: datetime | None = None) -> str | None:
+    """What is wrong when the continuous evaluation has not finished a run for ``max_silence_s`` (or never has,
+    while answers older than that exist: ``answers_since``, read from the store when not given); None when all is
+    well. Reads only: pages show it, :func:`check_heartbeat` raises it."""
     now = now or datetime.now(timezone.utc)
     last = next(iter(evals.runs("sample", 1, finished_only=True)), None)
     limit = now - timedelta(seconds=max_silence_s)
     if last is not None and (last.finished_at or last.started_at) >= limit:
-        alerts.resolve(HEARTBEAT_KEY, now)
         return None
     if last is None:
         answers_since = answers_since or oldest_answer(evals.url)
         if answers_since is None or answers_since >= limit:
             return None  # a new installation: nothing to evaluate yet
     when = f"since {last.finished_at:%Y-%m-%d %H:%M} UTC" if last else "ever, though answers have been served"
-    alert, _ = alerts.raise_alert("eval-heartbeat", "continuous evaluation",
-                                  f"no continuous evaluation run has finished {when} (expected every "
-                                  f"{max_silence_s / 60:.0f} minutes at most): is the Prefect worker running?",
-                                  severity="error", key=HEARTBEAT_KEY, now=now)
+    return (f"no continuous evaluation run has finished {when} (expected every {max_silence_s / 60:.0f} minutes at "
+            "most): is the Prefect worker running?")
+
+
+def check_heartbeat(alerts: Alerts, evals: EvalStore, max_silence_s: float, now: datetime | None = None,
+                    answers_since: datetime | None = None) -> Alert | None:
+    """Raise :func:`evaluator_silence` as an alert, or resolve it once runs resume."""
+    now = now or datetime.now(timezone.utc)
+    silence = evaluator_silence(evals, max_silence_s, now, answers_since)
+    if silence is None:
+        alerts.resolve(HEARTBEAT_KEY, now)
+        return None
+    alert, _ = alerts.raise_alert("eval-heartbeat", "continuous evaluation", silence, severity="error",
+                                  key=HEARTBEAT_KEY, now=now)
     return alert
