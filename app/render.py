@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from docent.chat.states import State
 from docent.generate.errors import MESSAGES
 from docent.generate.local import NO_ANSWER
 from docent.ingest.sources import local_path, path_or_url
@@ -18,9 +19,9 @@ def answer_text(text: str, grounding: list[dict] | None) -> str:
 
 
 def state_notice(state: str | None, code: str | None, text: str) -> None:
-    if state == "cancelled":
+    if state == State.CANCELLED:
         st.caption("Stopped.")
-    elif state == "failed":
+    elif state == State.FAILED:
         st.error(MESSAGES.get(code or "", MESSAGES["internal"]))
     elif text.strip() == NO_ANSWER:
         st.info("Nothing in the indexed documents answers this. Try other words, or check the Ingestion page.")

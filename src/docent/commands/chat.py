@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from docent.chat.states import State
 from docent.commands.common import USER_HELP, console, err, local_user, workspace
 
 METRICS = ("command_ms", "retrieval_ms", "ttft_ms", "total_ms", "finalize_lag_ms")
@@ -77,7 +78,7 @@ async def _stream(service, principal, message_id: str, as_json: bool):
             elif event.kind == "token":
                 console.print(escape(event.text), end="", soft_wrap=True)
             elif event.kind == "final":
-                console.print("" if event.state == "completed" else "\n[yellow]cancelled[/yellow]")
+                console.print("" if event.state == State.COMPLETED else "\n[yellow]cancelled[/yellow]")
             elif event.kind == "error":
                 console.print(f"\n[red]{escape(event.message)}[/red] [dim]({event.code})[/dim]")
             if event.kind in ("final", "error"):
@@ -151,7 +152,7 @@ def stats(
         return
     summary = {
         "answers": len(frame),
-        "completed_share": float((frame["state"] == "completed").mean()),
+        "completed_share": float((frame["state"] == State.COMPLETED.value).mean()),
         "cache_hit_share": float(frame["cache_hit"].fillna(False).astype(bool).mean()),
         "states": frame["state"].value_counts().to_dict(),
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from docent.access import service_account
 from docent.chat.service import ChatService
+from docent.chat.states import State
 from docent.evaluate.cases import EvalCase, sources_from
 from docent.evaluate.golden_set import GoldenCase, evidence_chunks
 from docent.index.versions import IndexVersion
@@ -69,7 +70,7 @@ async def _ask_all(service: ChatService, questions: list[str], concurrency: int,
 
 def _case(store: ChatStore, item: GoldenCase, message_id: str, reader) -> EvalCase:
     msg, retrieval = store.get_message(message_id), store.retrieval_for(message_id) or {}
-    failed = msg.state != "completed"
+    failed = msg.state != State.COMPLETED
     references = item.reference_chunk_ids or (evidence_chunks(reader.index, item.reference_contexts) if item.reference_contexts else [])
     return EvalCase(
         key=item.id, question=item.question, answer="" if failed else msg.content, sources=sources_from(retrieval),

@@ -12,6 +12,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from docent.chat.states import State
 from docent.evaluate.cases import EvalCase, sources_from
 from docent.evaluate.sampling import Candidate, route
 from docent.review.golden import GoldenSets
@@ -33,7 +34,7 @@ def candidates(url: str, since: datetime, until: datetime, min_grounding: float)
         sa.select(m.Message.id, m.Message.cache_hit, m.Message.question, m.Message.standalone_question, m.Message.metrics,
                   m.Message.id.in_(thumbs).label("thumbs_down"), m.ReviewItem.status, m.ReviewItem.reason, m.ReviewItem.held)
         .outerjoin(m.ReviewItem, m.ReviewItem.message_id == m.Message.id)
-        .where(*_window(since, until), m.Message.state == "completed", m.Message.finalized_at.is_not(None),
+        .where(*_window(since, until), m.Message.state == State.COMPLETED.value, m.Message.finalized_at.is_not(None),
                m.Message.id.not_in(scored))
     )
     out = []
@@ -76,14 +77,14 @@ def load_cases(url: str, picked: list[tuple[Candidate, list[str]]], golden_set: 
 def window_stats(url: str, since: datetime, until: datetime) -> dict[str, float | int | None]:
     """Every answer of the window, not just the sample: failures, time to first token, cost."""
     query = sa.select(m.Message.state, m.Message.metrics, m.Message.cost).where(*_window(since, until),
-                                                                               m.Message.state.in_(("completed", "failed")))
+                                                                               m.Message.state.in_((State.COMPLETED.value, State.FAILED.value)))
     with engine_for(url).connect() as conn:
         rows = conn.execute(query).all()
     ttft = [r.metrics["ttft_ms"] for r in rows if r.metrics and r.metrics.get("ttft_ms") is not None]
-    costs = [r.cost for r in rows if r.state == "completed" and r.cost is not None]
+    costs = [r.cost for r in rows if r.state == State.COMPLETED and r.cost is not None]
     return {
         "answers": len(rows),
-        "error_rate": sum(r.state == "failed" for r in rows) / len(rows) if rows else None,
+        "error_rate": sum(r.state == State.FAILED for r in rows) / len(rows) if rows else None,
         "ttft_p95_ms": float(np.percentile(ttft, 95)) if ttft else None,
         "cost_per_answer": float(np.mean(costs)) if costs else None,
     }
