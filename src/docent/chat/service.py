@@ -69,8 +69,6 @@ class ChatService:
             owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
             answer_cache=answer_cache, review_queue=review_queue, feedback=feedback,
         )
-        self.settings, self.store, self.finalizer = settings, store, self.deps.finalizer
-        self.answer_cache, self.review_queue = answer_cache, review_queue
         self._swept = float("-inf")
 
     @classmethod
@@ -112,13 +110,14 @@ class ChatService:
         service.recover()
         return service
 
-    @property
-    def retriever(self):
-        return self.deps.retriever
-
-    @property
-    def doc_hashes(self) -> Callable[[list[str]], dict[str, str]]:
-        return self.deps.doc_hashes
+    # What callers read of the service is its dependencies' (one copy: ``deps``).
+    settings = property(lambda self: self.deps.settings)
+    store = property(lambda self: self.deps.store)
+    finalizer = property(lambda self: self.deps.finalizer)
+    answer_cache = property(lambda self: self.deps.answer_cache)
+    review_queue = property(lambda self: self.deps.review_queue)
+    retriever = property(lambda self: self.deps.retriever)
+    doc_hashes = property(lambda self: self.deps.doc_hashes)
 
     # -- command path -------------------------------------------------------------------------
 
