@@ -31,11 +31,11 @@ def users():
 
 
 @st.cache_resource
-def sign_ins():
-    from docent.review.sign_in import SignIn
+def sessions():
+    """The session store; built from the settings alone, so the sign-in check never waits for the index."""
+    from docent.review.sessions import Sessions
 
-    settings = workspace().settings
-    return SignIn(settings.state_url, settings.auth)
+    return Sessions.for_settings(load_settings())
 
 
 @st.cache_resource

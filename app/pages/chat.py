@@ -7,14 +7,15 @@ import time
 import streamlit as st
 
 from app import render
-from app.auth import current_user
+from app.auth import require_page
 from app.resources import chat_service, review_queue
+from docent.access import Action
 from docent.chat.service import ChatRequestError
 from docent.chat.states import TERMINAL, State
 from docent.chat.sync import iter_events
 
 service = chat_service()
-user = current_user()
+user = require_page(Action.ASK)
 
 with st.sidebar:
     if st.button("New conversation", icon=":material/add:", width="stretch"):

@@ -60,6 +60,6 @@ if others:
             done(f"Disabled {username}: they can no longer sign in.")
         if reset.button("Reset password"):
             store.set_password(admin, username, new_password)
-            done(f"Reset the password of {username}.")
+            done(f"Reset the password of {username}; they are signed out everywhere.")
     except (UserError, PermissionDenied) as exc:
         st.error(str(exc))

@@ -198,6 +198,9 @@ class AuthSettings(BaseModel):
                               "before further attempts must wait (a delay that doubles with each failure)")
     failure_window_s: int = Field(900, ge=1, description="how far back failed sign-ins count")
     max_delay_s: int = Field(900, ge=1, description="the longest a throttled sign-in waits")
+    session_hours: float = Field(12.0, gt=0, description="how long an app session (its cookie) lasts after sign-in")
+    session_secret: SecretStr | None = Field(None, description="key that signs session cookies; default: a random "
+                                             "key kept in <data_dir>/session.key (set it when several app servers share a database)")
 
 
 class AlertSettings(BaseModel):

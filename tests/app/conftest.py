@@ -45,12 +45,18 @@ def app(app_env, monkeypatch):
         if key.startswith("DOCENT_"):
             monkeypatch.setenv(key, value)
 
+    def session_for(user: str) -> str:
+        from docent.review.sessions import Sessions
+        from docent.review.users import UserStore
+        from docent.settings import load_settings
+
+        return Sessions.for_settings(load_settings()).open(UserStore(app_env["state_url"]).get(user))
+
     def make(user: str | None = None) -> AppTest:
         at = AppTest.from_file(ENTRY, default_timeout=120)
-        if user:
-            from docent.review.users import UserStore
-
-            at.session_state["user"] = UserStore(app_env["state_url"]).get(user)
+        if user:  # a real session, as the sign-in page opens one (AppTest sends no cookies)
+            at.session_state["session_token"] = session_for(user)
         return at.run()
 
+    make.session_for = session_for
     return make

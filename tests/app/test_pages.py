@@ -15,17 +15,33 @@ def texts(at) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
 
 
-def test_sign_in_refuses_a_wrong_password_and_lets_a_user_in(app):
+def test_without_a_session_the_app_shows_only_the_way_to_sign_in(app):
     at = app()
     assert at.title[0].value == "Docent"
-    at.text_input[0].input("rita")
-    at.text_input[1].input("not-her-password")
-    at.button[0].click().run()
-    assert "Wrong username or password" in at.error[0].value
-    at.text_input[1].input("password-rita")
-    at.button[0].click().run()
-    assert at.session_state["user"].username == "rita"
-    assert at.title[0].value == "Chat"
+    assert "Sign in to use Docent" in at.info[0].value
+    assert 'href="/auth/sign-in"' in texts(at) and not at.chat_input
+
+
+def test_a_session_lets_its_user_in_until_it_is_revoked_elsewhere(app):
+    """The Sign out button itself is clicked in the real-browser test (tests/e2e/test_sessions.py)."""
+    from docent.review.sessions import Sessions
+    from docent.settings import load_settings
+
+    at = app("rita")
+    assert at.title[0].value == "Chat" and "Signed in as **rita**" in at.sidebar.caption[0].value
+    Sessions.for_settings(load_settings()).revoke(at.session_state["session_token"])  # signed out in another tab
+    at.run()
+    assert "You have signed out" in at.info[0].value and not at.chat_input
+
+
+def test_a_forged_session_token_is_refused_and_recorded(app, app_env):
+    from docent.store.audit import AuditLog
+
+    at = app()
+    at.session_state["session_token"] = app.session_for("rita")[:-4] + "AAAA"
+    at.run()
+    assert "could not be verified" in at.info[0].value and not at.chat_input
+    assert AuditLog(app_env["state_url"]).recent(1)[0].reason == "forged"
 
 
 def test_chat_streams_an_answer_with_its_sources(app):

@@ -111,7 +111,7 @@ def clone_data(data: Path, to: Path) -> Path:
 
 @dataclass
 class AppServer:
-    """``streamlit run app/streamlit_app.py`` on a free loopback port, with DOCENT_* settings from ``env``."""
+    """``streamlit run app/server.py`` on a free loopback port, with DOCENT_* settings from ``env``."""
 
     data_dir: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -132,7 +132,7 @@ class AppServer:
         self.port = self.port or free_port()
         self.log_path = self.log_path or self.data_dir.parent / f"app-{self.port}.log"
         env = {**os.environ, **BASE_ENV, "DOCENT_DATA_DIR": str(self.data_dir), **self.env}
-        cmd = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
+        cmd = [sys.executable, "-m", "streamlit", "run", "app/server.py", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -35,7 +35,7 @@ class OIDCAppServer(AppServer):
         self.log_path = self.log_path or self.data_dir.parent / f"app-{self.port}.log"
         env = {**os.environ, **BASE_ENV, "DOCENT_DATA_DIR": str(self.data_dir), "NO_PROXY": "127.0.0.1,localhost",
                **self.env}
-        cmd = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
+        cmd = [sys.executable, "-m", "streamlit", "run", "app/server.py", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
                "--secrets.files", str(self.secrets_file)]
         with open(self.log_path, "wb") as log:

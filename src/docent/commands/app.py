@@ -16,7 +16,7 @@ def app_command(
     host: str = typer.Option("127.0.0.1", help="Address to bind; 0.0.0.0 exposes it to the network."),
 ) -> None:
     """Start the web app. Create a first user with `docent users add NAME --role admin`."""
-    entry = PROJECT_ROOT / "app" / "streamlit_app.py"
+    entry = PROJECT_ROOT / "app" / "server.py"
     if not entry.is_file():
         err.print(f"the app needs the project folder (app/ beside src/), not found under {PROJECT_ROOT}")
         raise typer.Exit(2)

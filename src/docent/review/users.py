@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from docent.access import Action, Principal, Role, parse_role, require
+from docent.review.sessions import revoke_all
 from docent.store import models as m
 from docent.store.db import engine_for
 from docent.store.records import utc_now
@@ -45,6 +46,7 @@ def _record(row: m.User) -> Principal:
 
 class UserStore:
     def __init__(self, url: str):
+        self.url = url
         self._engine = engine_for(url)
         self._hasher = PasswordHasher()
         self._dummy: str | None = None  # hashed on first use: only sign-ins for unknown users need it
@@ -120,9 +122,12 @@ class UserStore:
             return raced
 
     def set_password(self, actor: Principal, username: str, password: str) -> Principal:
+        """A new password; the person's open sessions end, so whoever knew the old one is signed out too."""
         require(actor, Action.MANAGE_USERS)
         _check_password(password)
-        return self._write(username, password_hash=self._hasher.hash(password))
+        user = self._write(username, password_hash=self._hasher.hash(password))
+        revoke_all(self.url, user.id)
+        return user
 
     def _write(self, username: str, **values: object) -> Principal:
         with self._session() as s, s.begin():

@@ -135,6 +135,31 @@ class SignInAttempt(Base):
     at: Mapped[datetime]
 
 
+class AppSession(Base):
+    """A signed-in browser (docent.review.sessions): only the token id's SHA-256 is kept, never the token."""
+
+    __tablename__ = "app_sessions"
+
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """A refused request: who (if known), what they tried, and why it was refused."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(sa.String(64))  # a user id, or "" when nobody could be told
+    action: Mapped[str] = mapped_column(sa.String(32))
+    reason: Mapped[str] = mapped_column(sa.String(32))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 class ReviewItem(Base):
     """One answer waiting for (or given) a human decision; claims are leases so a vanished reviewer frees it."""
 
