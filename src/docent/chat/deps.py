@@ -16,6 +16,7 @@ from docent.chat.answer_cache import AnswerCache
 from docent.chat.finalize import Finalizer
 from docent.chat.registry import Streams
 from docent.settings import Settings
+from docent.store.audit import AuditLog
 from docent.store.chat import ChatStore
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class ChatDeps:
     finalizer: Finalizer
     streams: Streams
     owner: str  # this process ("host:pid:nonce"), recorded on the answers it streams
+    audit: AuditLog  # refusals (another person's id) are recorded there
     answer_cache: AnswerCache | None = None
     review_queue: ReviewQueue | None = None  # answers the review policy picks go there
     feedback: FeedbackStore | None = None  # askers' votes

@@ -37,6 +37,7 @@ from docent.generate.local import local_provider
 from docent.index.base import FILTERABLE_FIELDS, validate_filters
 from docent.review.actions import send_to_review
 from docent.settings import Settings
+from docent.store.audit import AuditLog
 from docent.store.chat import ChatStore, UnknownConversation
 from docent.store.records import ConversationRecord, MessageRecord
 
@@ -66,7 +67,7 @@ class ChatService:
         self.deps = ChatDeps(
             settings=settings, store=store, retriever=retriever, embed_documents=embed_documents, doc_hashes=doc_hashes,
             finalizer=finalizer or Finalizer(), streams=Streams(),
-            owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}", audit=AuditLog(store.url),
             answer_cache=answer_cache, review_queue=review_queue, feedback=feedback,
         )
         self._swept = float("-inf")
@@ -166,7 +167,8 @@ class ChatService:
         except BaseException as exc:
             self.deps.streams.take(message_id, {principal.id})  # nothing was recorded: the slot is free again
             if isinstance(exc, UnknownConversation):
-                raise ChatRequestError(f"no conversation {conversation_id!r}: start a new one (omit the id)") from None
+                raise self._unknown(principal, "continue", f"no conversation {conversation_id!r}",
+                                    ": start a new one (omit the id)") from None
             raise
         request.command_ms = (time.perf_counter() - began) * 1000
         return message_id
@@ -182,7 +184,7 @@ class ChatService:
             return True
         record = self.store.get_message(message_id, owners)
         if record is None or record.role != "assistant":
-            raise ChatRequestError(f"no answer {message_id!r}")
+            raise self._unknown(principal, "cancel", f"no answer {message_id!r}")
         if record.state == State.QUEUED:
             return self.store.transition(message_id, State.CANCELLED, strict=False, ended_at=datetime.now(timezone.utc))
         if pending is None and record.state not in TERMINAL:
@@ -191,7 +193,7 @@ class ChatService:
 
     def stream(self, principal: Principal, message_id: str) -> AsyncIterator[ChatEvent]:
         """The answer's events: sources, tokens, then final or error (see :mod:`docent.chat.events`)."""
-        return run_stream(self.deps, message_id, visible_owners(principal))
+        return run_stream(self.deps, message_id, principal)
 
     async def ask(self, principal: Principal, question: str, conversation_id: str | None = None,
                   filters: dict | None = None, picture: bytes | None = None):
@@ -222,15 +224,20 @@ class ChatService:
         """A conversation's messages; ChatRequestError ("no conversation") when it is not the principal's."""
         owners = visible_owners(principal)
         if self.store.get_conversation(conversation_id, owners) is None:
-            raise ChatRequestError(f"no conversation {conversation_id!r}")
+            raise self._unknown(principal, "read", f"no conversation {conversation_id!r}")
         return self.store.messages(conversation_id, owners)
 
     def answer(self, principal: Principal, message_id: str) -> MessageRecord:
         """One of the principal's answers; ChatRequestError ("no answer") otherwise."""
         record = self.store.get_message(message_id, visible_owners(principal))
         if record is None or record.role != "assistant":
-            raise ChatRequestError(f"no answer {message_id!r}")
+            raise self._unknown(principal, "read", f"no answer {message_id!r}")
         return record
+
+    def _unknown(self, principal: Principal, action: str, what: str, hint: str = "") -> ChatRequestError:
+        """The refusal for an id that is not the principal's (or none at all), recorded in the audit log."""
+        self.deps.audit.refused(principal.id, action, "not_found", what)
+        return ChatRequestError(what + hint)
 
     # -- process lifecycle --------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import asdict
 from datetime import datetime, timezone
 
+from docent.access import Principal, visible_owners
 from docent.chat.answer_cache import CachedAnswer, exact_key, is_fresh, scope_key
 from docent.chat.attachments import read_picture, vision
 from docent.chat.context import fit, token_counter, widen
@@ -40,10 +41,11 @@ CHECKPOINT_S = 1.0  # partial text (and the owner's heartbeat) reach the store t
 _DONE = object()
 
 
-async def run_stream(deps: ChatDeps, message_id: str, owners: Collection[str]) -> AsyncIterator[ChatEvent]:
-    """The events of an answer asked by one of ``owners`` (accepted here, or queued by another process)."""
+async def run_stream(deps: ChatDeps, message_id: str, principal: Principal) -> AsyncIterator[ChatEvent]:
+    """The events of ``principal``'s answer (accepted here, or queued by another process)."""
+    owners = visible_owners(principal)
     started = time.perf_counter()
-    request = deps.streams.take(message_id, owners) or await asyncio.to_thread(_load, deps, message_id, owners)
+    request = deps.streams.take(message_id, owners) or await asyncio.to_thread(_load, deps, message_id, principal.id, owners)
     out = Outcome(request, started)
     active = Active(asyncio.get_running_loop(), request.user_id)
     deps.streams.activate(message_id, active)
@@ -67,9 +69,10 @@ async def run_stream(deps: ChatDeps, message_id: str, owners: Collection[str]) -
             await asyncio.gather(active.task, return_exceptions=True)
 
 
-def _load(deps: ChatDeps, message_id: str, owners: Collection[str]) -> Request:
+def _load(deps: ChatDeps, message_id: str, actor: str, owners: Collection[str]) -> Request:
     record = deps.store.get_message(message_id, owners)
     if record is None or record.role != "assistant":
+        deps.audit.refused(actor, "stream", "not_found", message_id)
         raise ChatRequestError(f"no answer {message_id!r}: call start() first")
     if record.state != State.QUEUED:
         raise ChatRequestError(f"answer {message_id} is already {record.state}")

@@ -3,7 +3,7 @@
 A token is a random id signed with the app's key and its issue time (itsdangerous). The state store
 keeps only the id's SHA-256, its owner and its expiry, so a copy of the database yields no cookie.
 A token is refused when its signature is wrong (forged), it is older than ``auth.session_hours``
-(expired), it was signed out (revoked), or its owner was disabled or deleted. Each refusal goes to
+(expired), it was signed out (revoked), or its owner was disabled, deleted or given a role that does not exist. Each refusal goes to
 the audit log with its reason, and :class:`SessionRefused` says what the person should do.
 """
 
@@ -34,6 +34,7 @@ SIGN_IN_AGAIN = {
     "revoked": "You have signed out: sign in again.",
     "disabled": "This account is disabled: ask an admin to re-enable it.",
     "deleted": "This account no longer exists: ask an admin.",
+    "role": "This account's role is not one Docent knows: ask an admin to set it (docent users role).",
 }
 
 
@@ -125,6 +126,8 @@ class Sessions:
             raise self._refusal(row.user_id, "deleted")
         if user.disabled:
             raise self._refusal(row.user_id, "disabled")
+        if user.role not in set(Role):  # edited in the database by hand, or by a newer version
+            raise self._refusal(row.user_id, "role", user.role)
         return Principal(id=user.id, username=user.username, role=Role(user.role))
 
     def revoke(self, token: str) -> bool:

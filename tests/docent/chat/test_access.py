@@ -12,6 +12,7 @@ from docent.access import LEGACY_OWNER, Action, PermissionDenied, Principal, Rol
 from docent.chat.service import ChatRequestError
 from docent.review.feedback import FeedbackStore
 from docent.store import models as m
+from docent.store.audit import AuditLog
 from docent.store.chat import ChatStore
 from tests.docent.chat.conftest import collect
 
@@ -65,6 +66,10 @@ def test_nobody_reaches_another_persons_conversation(make_service, state_url, ro
     # nothing was written for the refused commands: two messages, one vote (the owner's)
     assert len(service.store.messages(conversation)) == 2
     assert [f.username for f in FeedbackStore(state_url).for_message(message_id)] == ["ann"]
+    # but each refusal is in the audit log, with what was asked for (the intruder was told only "no such …")
+    refusals = AuditLog(state_url).recent(actor=intruder.id)
+    assert sorted(r.action for r in refusals) == ["cancel", "continue", "read", "read", "read", "stream"]
+    assert {r.reason for r in refusals} == {"not_found"} and any(message_id in r.detail for r in refusals)
 
 
 def test_a_queued_answer_is_streamed_and_cancelled_only_by_its_asker(make_service):

@@ -70,12 +70,15 @@ def test_sign_out_revokes_only_that_session_and_a_password_reset_revokes_all(ses
     assert AuditLog(url).recent()[0].actor == rita.id
 
 
-def test_a_disabled_or_deleted_user_is_refused(sessions, rita, url):
+def test_a_disabled_or_deleted_user_or_an_unknown_role_is_refused(sessions, rita, url):
     token = sessions.open(rita)
     UserStore(url).disable(ADMIN, "rita")
     refused(sessions, token, "disabled")
     UserStore(url).enable(ADMIN, "rita")
     assert sessions.principal(token) == rita
+    with engine_for(url).begin() as conn:
+        conn.execute(sa.update(m.User.__table__).where(m.User.id == rita.id).values(role="boss"))
+    refused(sessions, token, "role")
     with engine_for(url).begin() as conn:
         conn.execute(sa.delete(m.User.__table__).where(m.User.id == rita.id))
     refused(sessions, token, "deleted")
