@@ -1,1 +1,1 @@
-"""The Streamlit app: ``streamlit_app.py`` (sign-in and navigation) and one thin file per page."""
+"""The Streamlit app: ``server.py`` (the web server and its sign-in routes), ``streamlit_app.py`` (navigation) and one thin file per page."""

@@ -5,7 +5,7 @@
 (b) The Review page with 10,000 queued items: from clicking "Review" in the sidebar to the table and its
     item count on screen, the script run finished (page clock). Target: <= 1 s.
 
-The app runs as ``streamlit run app/streamlit_app.py`` over samples/acme, ingested with the CLI into a temp dir
+The app runs as ``streamlit run app/server.py`` over samples/acme, ingested with the CLI into a temp dir
 (the helpers are the browser tests', tests/e2e/conftest.py). Needs /usr/bin/chromium (``.ci/run`` installs it).
 
     python benchmarks/app_latency.py [--questions 10] [--items 10000] [--rounds 6] [--json] [--no-post-script-gc]
