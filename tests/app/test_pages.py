@@ -23,7 +23,7 @@ def test_without_a_session_the_app_shows_only_the_way_to_sign_in(app):
 
 
 def test_a_session_lets_its_user_in_until_it_is_revoked_elsewhere(app):
-    """The Sign out button itself is clicked in the real-browser test (tests/e2e/test_sessions.py)."""
+    """The Sign out button itself is clicked in the real-browser test (tests/e2e/test_browser_sessions.py)."""
     from docent.review.sessions import Sessions
     from docent.settings import load_settings
 

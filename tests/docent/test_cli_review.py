@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from docent.access import Principal, Role
 from docent.review.queue import ReviewQueue
 from docent.store.chat import ChatStore
@@ -46,6 +48,36 @@ def test_users_add_refuses_bad_input(tmp_path):
     ):
         proc = run([*args, "--password-stdin"], data, stdin, check=False)
         assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_an_admin_changes_disables_re_enables_and_resets_and_refusals_are_recorded(tmp_path):
+    from docent.review.sessions import SessionRefused, Sessions
+    from docent.review.users import UserStore
+    from docent.settings import load_settings
+    from docent.store.audit import AuditLog
+
+    data = tmp_path / "data"
+    run(["users", "add", "root", "--role", "admin", "--password-stdin"], data, "a long password\n")
+    run(["users", "add", "rita", "--role", "reviewer", "--password-stdin"], data, "rita's password\n")
+    url = f"sqlite:///{data / 'docent.db'}"
+    users = UserStore(url)
+    assert "rita is now analyst" in run(["users", "role", "rita", "analyst", "--as", "root"], data).stdout
+    assert users.get("rita").role == Role.ANALYST
+    run(["users", "disable", "rita", "--as", "root"], data)
+    assert users.get("rita").disabled
+    run(["users", "enable", "rita", "--as", "root"], data)
+    sessions = Sessions.for_settings(load_settings(data_dir=data))
+    token = sessions.open(users.get("rita"))
+    run(["users", "password", "rita", "--password-stdin", "--as", "root"], data, "a new password\n")
+    assert users.authenticate("rita", "a new password") is not None
+    with pytest.raises(SessionRefused, match="signed out"):  # a reset password ends the open sessions
+        sessions.principal(token)
+    for args, message in ((["users", "role", "rita", "boss", "--as", "root"], "unknown role 'boss'"),
+                          (["users", "disable", "root", "--as", "rita"], "needs the admin role")):
+        proc = run(args, data, check=False)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    refusals = [(r.action, r.detail) for r in AuditLog(url).recent() if r.action == "manage_users"]
+    assert len(refusals) == 2 and "boss" in refusals[1][1] and "admin role" in refusals[0][1]
 
 
 def test_users_add_prompts_twice_for_a_hidden_password(tmp_path):

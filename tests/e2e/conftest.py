@@ -249,9 +249,10 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, acme_data: Path, name: str,
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def app(tmp_path_factory: pytest.TempPathFactory, acme_data: Path) -> Iterator[AppServer]:
-    """The app with default settings: the local extractive model, review policy ``auto``."""
+    """The app with default settings: the local extractive model, review policy ``auto``; one server for every
+    browser test module (each starts ~20 s), so a test makes its own users rather than change the shared ones."""
     yield from _serve(tmp_path_factory, acme_data, "app", {})
 
 

@@ -108,6 +108,9 @@ def _change(as_user: str | None, change: Callable, done: str) -> None:
     try:
         change(UserStore(ws.settings.state_url), admin)
     except (UserError, PermissionDenied) as exc:
+        from docent.store.audit import AuditLog
+
+        AuditLog(ws.settings.state_url).refused(admin.id, "manage_users", type(exc).__name__, str(exc))
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
     console.print(escape(done))

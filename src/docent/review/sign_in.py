@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -19,13 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from docent.access import Principal
-from docent.review.users import UserStore
+from docent.review.users import MAX_USERNAME, UserStore
 from docent.settings import AuthSettings
 from docent.store import models as m
 from docent.store.db import engine_for
 from docent.store.records import as_utc, utc_now
 
 log = logging.getLogger("docent.auth")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class SignInRefused(Exception):
@@ -42,6 +44,9 @@ class SignIn:
     def attempt(self, username: str, password: str) -> Principal:
         """The user, signed in; SignInRefused (wrong password, throttled, disabled) otherwise."""
         now, username = self._clock(), username.strip()
+        if _CONTROL.search(username) or len(username) > MAX_USERNAME:  # no account has such a name
+            self._record(_CONTROL.sub("?", username), "invalid", now)
+            raise SignInRefused("Wrong username or password.")
         wait = self.wait_s(username, now)
         if wait > 0:
             self._record(username, "throttled", now)

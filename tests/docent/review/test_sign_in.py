@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from docent.review.sign_in import SignIn, SignInRefused
 from docent.settings import AuthSettings
@@ -66,3 +67,12 @@ def test_every_attempt_is_in_the_audit_log(sign_in, url):
     with engine_for(url).connect() as conn:
         outcomes = [r.outcome for r in conn.execute(sa.select(m.SignInAttempt).order_by(m.SignInAttempt.id))]
     assert outcomes == ["wrong", "wrong", "wrong", "throttled"]
+
+
+def test_a_username_no_account_can_have_is_refused_as_wrong_and_recorded(sign_in):
+    for name in ("rita\x00", "r" * 65, "ri\nta"):
+        with pytest.raises(SignInRefused, match="Wrong username or password"):
+            sign_in.attempt(name, "rita password")
+    with Session(engine_for(sign_in.users.url)) as s:
+        outcomes = list(s.scalars(sa.select(m.SignInAttempt.outcome)))
+    assert outcomes == ["invalid"] * 3
