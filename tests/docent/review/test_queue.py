@@ -146,7 +146,7 @@ def test_reject_with_a_category_becomes_a_negative_golden_item(url, queue):
     assert GoldenSets(url).items(kind="positive") == []
 
 
-@pytest.mark.parametrize("role", [Role.ANALYST, Role.ADMIN])
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.ANALYST, Role.ADMIN])
 def test_only_reviewers_claim_and_decide(url, queue, role):
     item = enqueue(queue, answered(url))
     other = Principal(id="3", username="carol", role=role, disabled=False)
