@@ -21,6 +21,7 @@ from docent.commands.common import console, err, unreachable_service, workspace 
 from docent.commands.evaluate import eval_app  # noqa: E402
 from docent.commands.golden import golden_app  # noqa: E402
 from docent.commands.index import index_app  # noqa: E402
+from docent.commands.keys import keys_app  # noqa: E402
 from docent.commands.users import users_app  # noqa: E402
 from docent.ingest.sources import display_name, path_or_url  # noqa: E402
 
@@ -29,6 +30,7 @@ bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", n
 app.add_typer(bench_app, name="bench")
 app.add_typer(index_app, name="index")
 app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 app.add_typer(golden_app, name="golden")
 app.add_typer(eval_app, name="eval")
 app.command()(ask)

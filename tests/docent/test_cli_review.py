@@ -80,6 +80,31 @@ def test_an_admin_changes_disables_re_enables_and_resets_and_refusals_are_record
     assert len(refusals) == 2 and "boss" in refusals[1][1] and "admin role" in refusals[0][1]
 
 
+def test_keys_are_made_shown_once_listed_without_the_key_and_revoked(tmp_path):
+    from docent.review.api_keys import ApiKeys, KeyRefused
+
+    data = tmp_path / "data"
+    run(["users", "add", "root", "--role", "admin", "--password-stdin"], data, "a long password\n")
+    for member in ("mo", "lea"):
+        run(["users", "add", member, "--role", "member", "--password-stdin"], data, f"{member}'s password\n")
+    made = run(["keys", "create", "mo", "--name", "slack bot", "--expires", "30", "--as", "root"], data).stdout
+    key = made.strip().splitlines()[-1]
+    keys = ApiKeys(f"sqlite:///{data / 'docent.db'}")
+    assert keys.principal(key).username == "mo" and "not shown again" in made
+    listed = run(["keys", "list", "mo", "--as", "root"], data).stdout
+    prefix = key.split("_")[1]
+    assert prefix in listed and "slack bot" in listed and "active" in listed and key not in listed
+    assert prefix in run(["keys", "list", "--as", "mo"], data).stdout  # one's own keys
+    for args, message in ((["keys", "create", "root", "--as", "mo"], "needs the admin role"),
+                          (["keys", "create", "nobody", "--as", "root"], "no user 'nobody'"),
+                          (["keys", "revoke", prefix, "--as", "lea"], "no live key")):
+        proc = run(args, data, check=False)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert f"revoked key {prefix}" in run(["keys", "revoke", prefix, "--as", "mo"], data).stdout
+    with pytest.raises(KeyRefused, match="revoked"):
+        keys.principal(key)
+
+
 def test_users_add_prompts_twice_for_a_hidden_password(tmp_path):
     proc = run(["users", "add", "ann", "--role", "analyst"], tmp_path / "data", "analyst pass\nanalyst pass\n")
     assert "Password:" in proc.stdout and "Repeat for confirmation:" in proc.stdout and "analyst pass" not in proc.stdout

@@ -147,6 +147,21 @@ class AppSession(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ApiKey(Base):
+    """A personal API key (docent.review.api_keys): its visible prefix and the SHA-256 of the whole key."""
+
+    __tablename__ = "api_keys"
+
+    prefix: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
 class AuditEvent(Base):
     """A refused request: who (if known), what they tried, and why it was refused."""
 

@@ -1,4 +1,4 @@
-"""App sessions that survive a reload, and the audit log of refused requests.
+"""App sessions that survive a reload, personal API keys, and the audit log of refused requests.
 
 Revision ID: 0009
 Revises: 0008
@@ -28,6 +28,19 @@ def upgrade() -> None:
             sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         )
         op.create_index("ix_app_sessions_user_id", "app_sessions", ["user_id"])
+    if "api_keys" not in tables:
+        op.create_table(
+            "api_keys",
+            sa.Column("prefix", sa.String(16), primary_key=True),
+            sa.Column("key_hash", sa.String(64), nullable=False),
+            sa.Column("user_id", sa.String(36), nullable=False),
+            sa.Column("name", sa.String(64), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        )
+        op.create_index("ix_api_keys_user_id", "api_keys", ["user_id"])
     if "audit_events" not in tables:
         op.create_table(
             "audit_events",
@@ -44,5 +57,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_audit_events_at", "audit_events")
     op.drop_table("audit_events")
+    op.drop_index("ix_api_keys_user_id", "api_keys")
+    op.drop_table("api_keys")
     op.drop_index("ix_app_sessions_user_id", "app_sessions")
     op.drop_table("app_sessions")
