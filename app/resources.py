@@ -31,6 +31,13 @@ def users():
 
 
 @st.cache_resource
+def api_keys():
+    from docent.review.api_keys import ApiKeys
+
+    return ApiKeys(workspace().settings.state_url)
+
+
+@st.cache_resource
 def sessions():
     """The session store; built from the settings alone, so the sign-in check never waits for the index."""
     from docent.review.sessions import Sessions

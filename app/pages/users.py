@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from app.auth import require_page
-from app.resources import users
+from app.resources import api_keys, users
 from docent.access import Action, PermissionDenied, Role
 from docent.review.users import UserError
+from docent.store.records import utc_now
 
 st.title("Users")
 admin = require_page(Action.MANAGE_USERS)
@@ -63,3 +64,20 @@ if others:
             done(f"Reset the password of {username}; they are signed out everywhere.")
     except (UserError, PermissionDenied) as exc:
         st.error(str(exc))
+
+st.subheader("API keys")
+keys = api_keys()
+listed = keys.list(admin)
+if not listed:
+    st.caption("No API keys yet. A user makes one with `docent keys create NAME`.")
+else:
+    names, now = {u.id: u.username for u in store.list()}, utc_now()
+    st.dataframe(pd.DataFrame([{"prefix": k.prefix, "user": names.get(k.user_id, k.user_id), "name": k.name,
+                                "created": k.created_at, "expires": k.expires_at, "last used": k.last_used_at,
+                                "status": k.status(now)} for k in listed]), hide_index=True, width="stretch")
+    live = [k.prefix for k in listed if k.status(now) == "active"]
+    if live:
+        pick, act = st.columns([3, 1], vertical_alignment="bottom")
+        prefix = pick.selectbox("Key", live)
+        if act.button("Revoke key") and keys.revoke(admin, prefix):
+            done(f"Revoked key {prefix}: programs using it are refused from their next request.")

@@ -159,6 +159,25 @@ def test_an_admin_disables_re_enables_and_resets_a_password_on_the_users_page(ap
     assert users.authenticate("temp", "first password") is None
 
 
+def test_an_admin_sees_and_revokes_api_keys_on_the_users_page(app, app_env):
+    from docent.review.api_keys import ApiKeys, KeyRefused
+    from docent.review.users import UserStore
+
+    mo = UserStore(app_env["state_url"]).get("mo")
+    keys = ApiKeys(app_env["state_url"])
+    key = keys.create(mo, mo, "mo's notebook")
+    at = app("ada").switch_page("pages/users.py").run()
+    table = next(d for d in at.dataframe if "prefix" in d.value.columns).value
+    row = table[table["prefix"] == key.split("_")[1]].iloc[0]
+    assert (row["user"], row["name"], row["status"]) == ("mo", "mo's notebook", "active")
+    assert key not in table.to_string()
+    next(s for s in at.selectbox if s.label == "Key").select(key.split("_")[1]).run()
+    next(b for b in at.button if b.label == "Revoke key").click().run()
+    assert not at.exception, at.exception
+    with pytest.raises(KeyRefused, match="revoked"):
+        keys.principal(key)
+
+
 def test_ingestion_page_shows_counts_and_the_quarantined_file(app):
     at = app("rita").switch_page("pages/ingestion.py").run()
     assert not at.exception, at.exception
