@@ -62,7 +62,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
 		echo "chromium is missing and could not be installed: the browser tests (tests/e2e) will fail" >&2
 
-# The app on 127.0.0.1:8501, the Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs) and a
+# The app on 127.0.0.1:8501, the HTTP API on 127.0.0.1:8000, the Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs) and a
 # Prefect server on 127.0.0.1:4200 with a worker running the evaluation deployments of prefect.yaml on
 # their schedules. Dagster's and Prefect's state live under .docent/. Ctrl-C stops everything.
 DAGSTER_HOME_DIR := $(abspath .docent/dagster)
@@ -74,6 +74,7 @@ up: setup
 	trap 'kill 0' INT TERM EXIT; \
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 & \
 	$(BIN)/docent app --port 8501 & \
+	$(BIN)/docent serve --port 8000 & \
 	$(PREFECT_ENV) $(BIN)/prefect server start --host 127.0.0.1 --port 4200 & \
 	$(BIN)/python -m flows.wait_for http://127.0.0.1:4200/api/health && \
 	$(PREFECT_ENV) $(BIN)/prefect work-pool create docent-local --type process --overwrite && \

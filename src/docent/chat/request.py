@@ -11,6 +11,14 @@ class ChatRequestError(ValueError):
     """A command refused before anything was recorded; the message says what to change."""
 
 
+class UnknownId(ChatRequestError):
+    """No such conversation or answer among the principal's own (another person's reads the same)."""
+
+
+class Busy(ChatRequestError):
+    """Too many answers in progress (for the process, or for this person): try again shortly."""
+
+
 @dataclass
 class Request:
     """What the command path recorded, kept in memory so the stream need not read it back."""

@@ -30,7 +30,7 @@ from docent.chat.deps import ChatDeps
 from docent.chat.events import ChatEvent
 from docent.chat.finalize import Finalizer
 from docent.chat.registry import Streams
-from docent.chat.request import ChatRequestError, Request
+from docent.chat.request import Busy, ChatRequestError, Request, UnknownId
 from docent.chat.states import TERMINAL, State
 from docent.chat.stream import run_stream
 from docent.generate.local import local_provider
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from docent.review.feedback import FeedbackStore
     from docent.review.queue import ReviewQueue
 
-__all__ = ["ChatRequestError", "ChatService"]
+__all__ = ["Busy", "ChatRequestError", "ChatService", "UnknownId"]
 
 log = logging.getLogger("docent.chat")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any control character but tab and newline
@@ -153,11 +153,11 @@ class ChatService:
                           principal.id, picture=attached)
         refused = self.deps.streams.admit(request, chat.max_active_streams, chat.max_streams_per_user)
         if refused == "process":
-            raise ChatRequestError(
+            raise Busy(
                 f"too many answers in progress ({chat.max_active_streams}, chat.max_active_streams): try again shortly"
             )
         if refused == "user":
-            raise ChatRequestError(f"you already have {chat.max_streams_per_user} answers in progress "
+            raise Busy(f"you already have {chat.max_streams_per_user} answers in progress "
                                    "(chat.max_streams_per_user): wait for one to finish, or stop one")
         try:
             request.conversation_id, _ = self.store.record_question(
@@ -234,10 +234,10 @@ class ChatService:
             raise self._unknown(principal, "read", f"no answer {message_id!r}")
         return record
 
-    def _unknown(self, principal: Principal, action: str, what: str, hint: str = "") -> ChatRequestError:
+    def _unknown(self, principal: Principal, action: str, what: str, hint: str = "") -> UnknownId:
         """The refusal for an id that is not the principal's (or none at all), recorded in the audit log."""
         self.deps.audit.refused(principal.id, action, "not_found", what)
-        return ChatRequestError(what + hint)
+        return UnknownId(what + hint)
 
     # -- process lifecycle --------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from docent.chat.deps import ChatDeps
 from docent.chat.events import ChatEvent, ErrorEvent, FinalEvent, HeldEvent, SourcesEvent, TokenEvent
 from docent.chat.outcome import Outcome, retrieval_record, review_decision, submit_outcome, supported_share
 from docent.chat.registry import Active
-from docent.chat.request import ChatRequestError, Request
+from docent.chat.request import ChatRequestError, Request, UnknownId
 from docent.chat.rewrite import rewrite
 from docent.chat.states import State
 from docent.generate.citations import ground, resolve, strip_invalid
@@ -73,7 +73,7 @@ def _load(deps: ChatDeps, message_id: str, actor: str, owners: Collection[str]) 
     record = deps.store.get_message(message_id, owners)
     if record is None or record.role != "assistant":
         deps.audit.refused(actor, "stream", "not_found", message_id)
-        raise ChatRequestError(f"no answer {message_id!r}: call start() first")
+        raise UnknownId(f"no answer {message_id!r}: call start() first")
     if record.state != State.QUEUED:
         raise ChatRequestError(f"answer {message_id} is already {record.state}")
     return Request(message_id, record.conversation_id, record.question, record.filters, record.model, False,

@@ -1,0 +1,1 @@
+"""Docent's HTTP API: a thin FastAPI layer over the chat core (``docent serve``); see ``api/main.py``."""

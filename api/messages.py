@@ -1,0 +1,154 @@
+"""Chat over HTTP, command and stream kept apart: ``POST /v1/messages`` records the question (the command
+path only) and answers 202 with the stream's URL; ``GET …/events`` is a thin Server-Sent-Events relay of
+:meth:`ChatService.stream`; cancel, read and list go straight to the core, which checks ownership."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import principal
+from docent.access import Principal
+from docent.chat.events import ErrorEvent, FinalEvent
+from docent.chat.states import TERMINAL, State
+from docent.store.records import ConversationRecord, MessageRecord
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+Caller = Annotated[Principal, Depends(principal)]
+HEARTBEAT_S = 15.0
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., max_length=20_000, description="what to ask")
+    conversation_id: str | None = Field(None, max_length=64, description="continue this conversation (yours)")
+    filters: dict[str, Any] | None = Field(None, description="metadata filters, e.g. {\"doc_id\": \"…\"}")
+
+
+class Accepted(BaseModel):
+    message_id: str
+    conversation_id: str
+    stream_url: str
+
+
+class Message(BaseModel):
+    id: str
+    conversation_id: str
+    role: str
+    state: str | None
+    question: str | None
+    text: str
+    citations: list[dict] = []
+    error_code: str | None = None
+    error_message: str | None = None
+    metrics: dict | None = None
+    created_at: datetime
+    ended_at: datetime | None = None
+
+
+class Conversation(BaseModel):
+    id: str
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _message(r: MessageRecord) -> Message:
+    return Message(id=r.id, conversation_id=r.conversation_id, role=r.role, state=r.state, question=r.question,
+                   text=r.content, citations=r.citations or [], error_code=r.error_code, error_message=r.error_message,
+                   metrics=r.metrics, created_at=r.created_at, ended_at=r.ended_at)
+
+
+def _conversation(c: ConversationRecord) -> Conversation:
+    return Conversation(id=c.id, title=c.title, created_at=c.created_at, updated_at=c.updated_at)
+
+
+@router.post("/messages", status_code=202, response_model=Accepted)
+async def ask(body: Question, caller: Caller, request: Request) -> Accepted:
+    """Record a question as ``queued`` (auth, validation, limits, one write); stream its answer from ``stream_url``."""
+    service = request.app.state.chat
+    message_id = await run_in_threadpool(service.start, caller, body.question, body.conversation_id, body.filters)
+    record = await run_in_threadpool(service.answer, caller, message_id)
+    return Accepted(message_id=message_id, conversation_id=record.conversation_id,
+                    stream_url=f"/v1/messages/{message_id}/events")
+
+
+def _frame(n: int, kind: str, data: dict) -> bytes:
+    return f"id: {n}\nevent: {kind}\ndata: {json.dumps(data, default=str)}\n\n".encode()
+
+
+async def _relay(events: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+    """Each event as an SSE frame with an ``id:``; a comment every HEARTBEAT_S while the model is silent.
+
+    When the client goes away Starlette cancels this generator; closing ``events`` then cancels the answer.
+    """
+    n = 0
+    try:
+        while True:
+            step = asyncio.ensure_future(anext(events))
+            while not (await asyncio.wait({step}, timeout=HEARTBEAT_S))[0]:
+                yield b": keep-alive\n\n"
+            try:
+                event = step.result()
+            except StopAsyncIteration:
+                return
+            n += 1
+            yield _frame(n, event.kind, asdict(event))
+    finally:
+        await events.aclose()
+
+
+async def _replay(record: MessageRecord) -> AsyncIterator[Any]:
+    """A finished answer, from the store, as the one event it ended with."""
+    if record.state == State.FAILED:
+        yield ErrorEvent(message_id=record.id, code=record.error_code or "failed", message=record.error_message or "",
+                         text=record.content)
+    else:
+        yield FinalEvent(message_id=record.id, state=record.state, text=record.content, citations=record.citations or [],
+                         cache_hit=record.cache_hit, metrics=record.metrics or {})
+
+
+@router.get("/messages/{message_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def events(message_id: str, caller: Caller, request: Request) -> StreamingResponse:
+    """The answer's events (``sources``, ``token``…, ``held``, then ``final`` or ``error``), as Server-Sent Events."""
+    service = request.app.state.chat
+    record = await run_in_threadpool(service.answer, caller, message_id)  # another person's: 404
+    stream = _replay(record) if record.state in TERMINAL else service.stream(caller, message_id)
+    return StreamingResponse(_relay(stream), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.post("/messages/{message_id}/cancel", status_code=202)
+async def cancel(message_id: str, caller: Caller, request: Request) -> dict:
+    """Stop an answer: its model connection is closed and it is recorded as cancelled with its partial text."""
+    return {"cancelled": await run_in_threadpool(request.app.state.chat.cancel, caller, message_id)}
+
+
+@router.get("/messages/{message_id}", response_model=Message)
+async def message(message_id: str, caller: Caller, request: Request) -> Message:
+    """One of your answers: state, text, citations, metrics."""
+    return _message(await run_in_threadpool(request.app.state.chat.answer, caller, message_id))
+
+
+@router.get("/conversations", response_model=list[Conversation])
+async def conversations(caller: Caller, request: Request, limit: int = 50) -> list[Conversation]:
+    """Your conversations, most recently active first."""
+    records = await run_in_threadpool(request.app.state.chat.conversations, caller, max(1, min(limit, 200)))
+    return [_conversation(c) for c in records]
+
+
+@router.get("/conversations/{conversation_id}", response_model=list[Message])
+async def conversation(conversation_id: str, caller: Caller, request: Request) -> list[Message]:
+    """One of your conversations, question and answer messages in order."""
+    return [_message(r) for r in await run_in_threadpool(request.app.state.chat.messages, caller, conversation_id)]

@@ -1,0 +1,125 @@
+"""The HTTP API as another program uses it: API keys, the command → SSE stream split, ownership, errors."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from tests.principals import ADMIN
+
+pytestmark = pytest.mark.slow
+QUESTION = "How many weeks of parental leave does the secondary caregiver get?"
+ROUTES = [("POST", "/v1/messages"), ("GET", "/v1/messages/x"), ("GET", "/v1/messages/x/events"),
+          ("POST", "/v1/messages/x/cancel"), ("GET", "/v1/conversations"), ("GET", "/v1/conversations/x")]
+
+
+def events(client: httpx.Client, url: str) -> list[tuple[str, str, dict]]:
+    with connect_sse(client, "GET", url) as source:
+        assert source.response.status_code == 200
+        return [(e.id, e.event, json.loads(e.data)) for e in source.iter_sse()]
+
+
+def recorded(client: httpx.Client, message_id: str, timeout_s: float = 30) -> dict:
+    """The answer once the background finalizer has written it (the stream ends before the write lands)."""
+    deadline = time.monotonic() + timeout_s
+    while (message := client.get(f"/v1/messages/{message_id}").json())["state"] not in ("completed", "cancelled", "failed"):
+        assert time.monotonic() < deadline, message
+        time.sleep(0.05)
+    return message
+
+
+def asked(client: httpx.Client, question: str = QUESTION, **extra) -> dict:
+    response = client.post("/v1/messages", json={"question": question, **extra})
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def test_every_route_refuses_a_missing_forged_or_revoked_key_and_a_disabled_owner(api):
+    from docent.review.api_keys import ApiKeys
+    from docent.review.users import UserStore
+    from docent.store.audit import AuditLog
+
+    revoked, disabled = api.key("mo"), api.key("ann")
+    ApiKeys(api.state_url).revoke(ADMIN, revoked.split("_")[1])
+    UserStore(api.state_url).disable(ADMIN, "ann")
+    for credential, says in ((None, "send an API key"), ("dk_abcdefgh_" + "x" * 43, "invalid API key"),
+                             ("Basic bW86cGFzcw==", "send an API key"), (revoked, "revoked"), (disabled, "disabled")):
+        headers = {"Authorization": credential if credential and credential.startswith("Basic") else f"Bearer {credential}"}
+        for method, path in ROUTES:
+            response = httpx.request(method, api.url + path, headers=headers if credential else {}, json={},
+                                     trust_env=False)
+            assert response.status_code == 401, (credential, path, response.text)
+            assert response.headers["www-authenticate"].startswith("Bearer")
+            assert says in response.json()["error"]["message"]
+    assert {"forged", "revoked", "disabled"} <= {r.reason for r in AuditLog(api.state_url).recent(200)}
+    UserStore(api.state_url).enable(ADMIN, "ann")
+
+
+def test_a_question_is_a_command_then_a_server_sent_event_stream_then_a_replay(api):
+    with api.client(api.key("mo")) as client:
+        accepted = asked(client)
+        assert accepted["stream_url"] == f"/v1/messages/{accepted['message_id']}/events"
+        live = events(client, accepted["stream_url"])
+        kinds = [kind for _, kind, _ in live]
+        assert kinds[0] == "sources" and kinds[-1] == "final" and "token" in kinds, kinds
+        assert [int(i) for i, _, _ in live] == list(range(1, len(live) + 1))  # every event has the next id
+        final = live[-1][2]
+        assert "8 weeks" in final["text"] and final["state"] == "completed" and final["citations"]
+        streamed = "".join(data["text"] for _, kind, data in live if kind == "token")
+        assert "8 weeks" in streamed
+        message = recorded(client, accepted["message_id"])
+        assert (message["state"], message["text"]) == ("completed", final["text"])
+        replay = events(client, accepted["stream_url"])  # a finished answer replays as its one final event
+        assert [(i, kind) for i, kind, _ in replay] == [("1", "final")] and replay[0][2]["text"] == final["text"]
+        follow_up = asked(client, "And the primary caregiver?", conversation_id=accepted["conversation_id"])
+        assert follow_up["conversation_id"] == accepted["conversation_id"]
+        assert events(client, follow_up["stream_url"])[-1][1] == "final"
+        (conversation,) = [c for c in client.get("/v1/conversations").json() if c["id"] == accepted["conversation_id"]]
+        messages = client.get(f"/v1/conversations/{conversation['id']}").json()
+        assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+        assert client.post(f"/v1/messages/{accepted['message_id']}/cancel").json() == {"cancelled": False}
+
+
+def test_another_persons_ids_read_as_missing_and_lists_are_ones_own(api):
+    with api.client(api.key("mo")) as mo, api.client(api.key("bo")) as bo:
+        theirs = asked(mo, "What is the hotel cap in New York?")
+        events(mo, theirs["stream_url"])
+        recorded(mo, theirs["message_id"])
+        before = mo.get("/v1/conversations").json()
+        for method, path, body in (("GET", f"/v1/messages/{theirs['message_id']}", None),
+                                   ("GET", theirs["stream_url"], None),
+                                   ("POST", f"/v1/messages/{theirs['message_id']}/cancel", None),
+                                   ("GET", f"/v1/conversations/{theirs['conversation_id']}", None),
+                                   ("POST", "/v1/messages", {"question": "More?", "conversation_id": theirs["conversation_id"]})):
+            response = bo.request(method, path, json=body)
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["error"]["code"] == "not_found" and "no " in response.json()["error"]["message"]
+        assert theirs["conversation_id"] not in [c["id"] for c in bo.get("/v1/conversations").json()]
+        assert mo.get("/v1/conversations").json() == before  # nothing was written for the refusals
+
+
+def test_bad_requests_get_a_4xx_with_a_message_and_nothing_is_written(api):
+    with api.client(api.key("bo")) as client:
+        before = client.get("/v1/conversations").json()
+        for body, status, says in ((b"{not json", 422, "JSON"), ({"question": 5}, 422, "question"),
+                                   ({"question": "x", "bogus": 1}, 422, "bogus"), ({}, 422, "question"),
+                                   ({"question": "x" * 20_001}, 422, "question"), ({"question": "a\x00b"}, 400, "control"),
+                                   ({"question": "   "}, 400, "empty"), ({"question": "x", "filters": {"nope": 1}}, 400, "nope")):
+            kwargs = {"content": body, "headers": {"content-type": "application/json"}} if isinstance(body, bytes) else {"json": body}
+            response = client.post("/v1/messages", **kwargs)
+            assert response.status_code == status, (body, response.text)
+            assert says in response.json()["error"]["message"], response.text
+        assert client.get("/v1/conversations").json() == before
+
+
+def test_every_response_carries_a_request_id_and_the_schema_is_published(api):
+    with api.client() as client:
+        assert client.get("/v1/conversations", headers={"X-Request-ID": "trace-42"}).headers["x-request-id"] == "trace-42"
+        assert len(client.get("/v1/conversations").headers["x-request-id"]) == 32
+        schema = client.get("/openapi.json").json()
+        assert {"/v1/messages", "/v1/messages/{message_id}/events", "/v1/conversations"} <= set(schema["paths"])
+        assert client.get("/docs").status_code == 200
