@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import BASE_ENV, REPO, free_port, prepare_data
+from tests.e2e.conftest import AppServer, prepare_data
 
 
 @dataclass
-class ApiServer:
-    data_dir: Path
-    port: int
-    process: subprocess.Popen
-    log_path: Path
+class ApiServer(AppServer):
+    """``docent serve`` on a free loopback port (the browser tests' server harness, another command)."""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    health_path = "/health"  # answers once the workspace is open (the lifespan has run)
 
-    @property
-    def state_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'docent.db'}"
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "docent.cli", "serve", "--port", str(self.port)]
 
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -46,33 +36,12 @@ class ApiServer:
 
 @pytest.fixture(scope="session")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    """The API on a free loopback port, with the local extractive model; alice (reviewer), ann, root and mo, bo
-    (members) as users."""
+    """The API with the local extractive model over samples/acme; users alice (reviewer), ann (analyst), root
+    (admin), and mo and bo (members)."""
     from docent.review.users import UserStore
 
     data = prepare_data(tmp_path_factory.mktemp("api"))
     for member in ("mo", "bo"):
         UserStore(f"sqlite:///{data / 'docent.db'}").add(member, f"password-{member}", "member")
-    port, log_path = free_port(), data.parent / "api.log"
-    env = {**os.environ, **BASE_ENV, "DOCENT_DATA_DIR": str(data)}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "docent.cli", "serve", "--port", str(port)], cwd=REPO,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = ApiServer(data, port, process, log_path)
-    deadline = time.monotonic() + 180
-    while True:  # the health route answers once the workspace is open (lifespan done)
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the API did not start:\n{log_path.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=2, trust_env=False).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    yield server
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with ApiServer(data, startup_timeout=180) as server:
+        yield server

@@ -111,7 +111,7 @@ def clone_data(data: Path, to: Path) -> Path:
 
 @dataclass
 class AppServer:
-    """``streamlit run app/server.py`` on a free loopback port, with DOCENT_* settings from ``env``."""
+    """``streamlit run app/server.py`` on a free loopback port, with DOCENT_* settings from ``env``, until healthy."""
 
     data_dir: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -128,14 +128,20 @@ class AppServer:
     def state_url(self) -> str:
         return f"sqlite:///{self.data_dir / 'docent.db'}"
 
+    health_path = "/_stcore/health"
+
+    def command(self) -> list[str]:
+        """The server's command line (subclasses serve something else, or add options)."""
+        return [sys.executable, "-m", "streamlit", "run", "app/server.py", "--server.headless", "true",
+                "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+
     def start(self) -> AppServer:
         self.port = self.port or free_port()
-        self.log_path = self.log_path or self.data_dir.parent / f"app-{self.port}.log"
-        env = {**os.environ, **BASE_ENV, "DOCENT_DATA_DIR": str(self.data_dir), **self.env}
-        cmd = [sys.executable, "-m", "streamlit", "run", "app/server.py", "--server.headless", "true",
-               "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+        self.log_path = self.log_path or self.data_dir.parent / f"server-{self.port}.log"
+        env = {**os.environ, **BASE_ENV, "DOCENT_DATA_DIR": str(self.data_dir), "NO_PROXY": "127.0.0.1,localhost",
+               **self.env}
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(self.command(), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_healthy()
         return self
 
@@ -146,8 +152,8 @@ class AppServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the app exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                with opener.open(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200 and r.read().strip() == b"ok":
+                with opener.open(f"{self.url}{self.health_path}", timeout=2) as r:
+                    if r.status == 200:
                         return
             except OSError:
                 pass

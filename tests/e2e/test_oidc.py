@@ -6,10 +6,7 @@ role by the identity's email in the users table, and says so when there is none.
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from docent.devtools.fake_oidc import FakeOIDCServer
-from tests.e2e.conftest import BASE_ENV, PASSWORD, REPO, AppServer, clone_data, docent, free_port
+from tests.e2e.conftest import PASSWORD, AppServer, clone_data, docent, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -30,18 +27,8 @@ class OIDCAppServer(AppServer):
 
     secrets_file: Path | None = None
 
-    def start(self) -> OIDCAppServer:
-        self.port = self.port or free_port()
-        self.log_path = self.log_path or self.data_dir.parent / f"app-{self.port}.log"
-        env = {**os.environ, **BASE_ENV, "DOCENT_DATA_DIR": str(self.data_dir), "NO_PROXY": "127.0.0.1,localhost",
-               **self.env}
-        cmd = [sys.executable, "-m", "streamlit", "run", "app/server.py", "--server.headless", "true",
-               "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--secrets.files", str(self.secrets_file)]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        self._wait_healthy()
-        return self
+    def command(self) -> list[str]:
+        return [*super().command(), "--secrets.files", str(self.secrets_file)]
 
 
 def write_secrets(path: Path, app_port: int, idp: FakeOIDCServer) -> Path:
