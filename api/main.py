@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors, messages
+from api.relay import Relays
 from docent.review.api_keys import ApiKeys
 from docent.settings import load_settings
 
@@ -22,6 +23,7 @@ async def lifespan(app: FastAPI):
     ws = Workspace(load_settings())
     ws.chat.warm_up()
     app.state.keys, app.state.chat = ApiKeys(ws.settings.state_url), ws.chat
+    app.state.relays = Relays(ws.settings.api.disconnect_grace_s, ws.settings.api.replay_s)
     try:
         yield
     finally:

@@ -4,19 +4,20 @@ path only) and answers 202 with the stream's URL; ``GET …/events`` is a thin S
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import principal
+from api.errors import ApiError
+from api.relay import HEARTBEAT, Relay, StaleEventId, event_id, position
 from docent.access import Principal
 from docent.chat.events import ErrorEvent, FinalEvent
 from docent.chat.states import TERMINAL, State
@@ -83,49 +84,58 @@ async def ask(body: Question, caller: Caller, request: Request) -> Accepted:
                     stream_url=f"/v1/messages/{message_id}/events")
 
 
-def _frame(n: int, kind: str, data: dict) -> bytes:
-    return f"id: {n}\nevent: {kind}\ndata: {json.dumps(data, default=str)}\n\n".encode()
+def _frame(message_id: str, n: int, event: Any) -> bytes:
+    if event is HEARTBEAT:
+        return b": keep-alive\n\n"
+    data = json.dumps(asdict(event), default=str)
+    return f"id: {event_id(message_id, n)}\nevent: {event.kind}\ndata: {data}\n\n".encode()
 
 
-async def _relay(events: AsyncIterator[Any]) -> AsyncIterator[bytes]:
-    """Each event as an SSE frame with an ``id:``; a comment every HEARTBEAT_S while the model is silent.
-
-    When the client goes away Starlette cancels this generator; closing ``events`` then cancels the answer.
-    """
-    n = 0
-    try:
-        while True:
-            step = asyncio.ensure_future(anext(events))
-            while not (await asyncio.wait({step}, timeout=HEARTBEAT_S))[0]:
-                yield b": keep-alive\n\n"
-            try:
-                event = step.result()
-            except StopAsyncIteration:
-                return
-            n += 1
-            yield _frame(n, event.kind, asdict(event))
-    finally:
-        await events.aclose()
-
-
-async def _replay(record: MessageRecord) -> AsyncIterator[Any]:
+def _replay(record: MessageRecord) -> Any:
     """A finished answer, from the store, as the one event it ended with."""
     if record.state == State.FAILED:
-        yield ErrorEvent(message_id=record.id, code=record.error_code or "failed", message=record.error_message or "",
-                         text=record.content)
-    else:
-        yield FinalEvent(message_id=record.id, state=record.state, text=record.content, citations=record.citations or [],
-                         cache_hit=record.cache_hit, metrics=record.metrics or {})
+        return ErrorEvent(message_id=record.id, code=record.error_code or "failed", message=record.error_message or "",
+                          text=record.content)
+    return FinalEvent(message_id=record.id, state=record.state, text=record.content, citations=record.citations or [],
+                      cache_hit=record.cache_hit, metrics=record.metrics or {})
+
+
+async def _frames(message_id: str, relay: Relay, after: int) -> AsyncIterator[bytes]:
+    async for n, event in relay.read(after, HEARTBEAT_S):
+        yield _frame(message_id, n, event)
+
+
+async def _one(message_id: str, event: Any) -> AsyncIterator[bytes]:
+    yield _frame(message_id, 1, event)
 
 
 @router.get("/messages/{message_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-async def events(message_id: str, caller: Caller, request: Request) -> StreamingResponse:
-    """The answer's events (``sources``, ``token``…, ``held``, then ``final`` or ``error``), as Server-Sent Events."""
-    service = request.app.state.chat
+async def events(message_id: str, caller: Caller, request: Request,
+                 last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+    """The answer's events (``sources``, ``token``…, ``held``, then ``final`` or ``error``), as Server-Sent Events.
+
+    Send ``Last-Event-ID`` to resume after that event. A reader that leaves an unfinished answer for
+    ``api.disconnect_grace_s`` cancels it.
+    """
+    service, relays = request.app.state.chat, request.app.state.relays
     record = await run_in_threadpool(service.answer, caller, message_id)  # another person's: 404
-    stream = _replay(record) if record.state in TERMINAL else service.stream(caller, message_id)
-    return StreamingResponse(_relay(stream), media_type="text/event-stream",
+    try:
+        after = position(message_id, last_event_id)
+        relay = relays.get(message_id)
+        if relay is None and record.state in TERMINAL:
+            body = _one(message_id, _replay(record))
+        else:
+            if relay is None:
+                if record.state != State.QUEUED:
+                    raise ApiError(409, "conflict", f"answer {message_id} is {record.state} in another process: "
+                                   f"read it with GET /v1/messages/{message_id} once it ends")
+                relay = relays.start(message_id, service.stream(caller, message_id))
+            relay.check(after)
+            body = _frames(message_id, relay, after)
+    except StaleEventId as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    return StreamingResponse(body, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 

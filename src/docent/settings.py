@@ -203,6 +203,13 @@ class AuthSettings(BaseModel):
                                              "key kept in <data_dir>/session.key (set it when several app servers share a database)")
 
 
+class ApiSettings(BaseModel):
+    disconnect_grace_s: float = Field(10.0, ge=0, description="an answer whose every event-stream reader has gone is "
+                                      "cancelled after this long, unless a reader comes back (Last-Event-ID)")
+    replay_s: float = Field(60.0, ge=0, description="how long a finished answer's events stay in memory for readers "
+                            "that come back (after that, its final event is read from the store)")
+
+
 class AlertSettings(BaseModel):
     webhook_url: SecretStr | None = Field(None, description="Slack-compatible incoming webhook that receives each new incident")
     cooldown_s: int = Field(3600, ge=0, description="an incident that recurs this soon after resolving reopens silently")
@@ -250,6 +257,7 @@ class Settings(BaseSettings):
     chat: ChatSettings = ChatSettings()
     review: ReviewSettings = ReviewSettings()
     auth: AuthSettings = AuthSettings()
+    api: ApiSettings = ApiSettings()
     alerts: AlertSettings = AlertSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
 

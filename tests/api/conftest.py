@@ -45,3 +45,19 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
         UserStore(f"sqlite:///{data / 'docent.db'}").add(member, f"password-{member}", "member")
     with ApiServer(data, startup_timeout=180) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def slow_api(tmp_path_factory: pytest.TempPathFactory, fake_llm) -> Iterator[ApiServer]:
+    """The API answering through the fake model server slowly (300 tokens, 20 ms apart), with a 1 s grace and
+    finished answers read back from the store at once (api.replay_s 0)."""
+    from docent.devtools.fake_llm_server import fake_model
+    from docent.review.users import UserStore
+
+    data = prepare_data(tmp_path_factory.mktemp("slow-api"))
+    UserStore(f"sqlite:///{data / 'docent.db'}").add("mo", "password-mo", "member")
+    env = {"DOCENT_CHAT__MODEL": fake_model(tokens=300, token_ms=20, run="api-slow"), "DOCENT_CHAT__API_BASE":
+           fake_llm.base_url, "DOCENT_CHAT__API_KEY": "fake", "DOCENT_CACHE__ANSWERS": "false",
+           "DOCENT_API__DISCONNECT_GRACE_S": "1", "DOCENT_API__REPLAY_S": "0"}
+    with ApiServer(data, env=env, startup_timeout=180) as server:
+        yield server

@@ -66,15 +66,14 @@ def test_a_question_is_a_command_then_a_server_sent_event_stream_then_a_replay(a
         live = events(client, accepted["stream_url"])
         kinds = [kind for _, kind, _ in live]
         assert kinds[0] == "sources" and kinds[-1] == "final" and "token" in kinds, kinds
-        assert [int(i) for i, _, _ in live] == list(range(1, len(live) + 1))  # every event has the next id
+        assert [i for i, _, _ in live] == [f"{accepted['message_id']}:{n}" for n in range(1, len(live) + 1)]
         final = live[-1][2]
         assert "8 weeks" in final["text"] and final["state"] == "completed" and final["citations"]
         streamed = "".join(data["text"] for _, kind, data in live if kind == "token")
         assert "8 weeks" in streamed
         message = recorded(client, accepted["message_id"])
         assert (message["state"], message["text"]) == ("completed", final["text"])
-        replay = events(client, accepted["stream_url"])  # a finished answer replays as its one final event
-        assert [(i, kind) for i, kind, _ in replay] == [("1", "final")] and replay[0][2]["text"] == final["text"]
+        assert events(client, accepted["stream_url"]) == live  # read again (within api.replay_s): the same events
         follow_up = asked(client, "And the primary caregiver?", conversation_id=accepted["conversation_id"])
         assert follow_up["conversation_id"] == accepted["conversation_id"]
         assert events(client, follow_up["stream_url"])[-1][1] == "final"
@@ -123,3 +122,36 @@ def test_every_response_carries_a_request_id_and_the_schema_is_published(api):
         schema = client.get("/openapi.json").json()
         assert {"/v1/messages", "/v1/messages/{message_id}/events", "/v1/conversations"} <= set(schema["paths"])
         assert client.get("/docs").status_code == 200
+
+
+def test_a_reader_that_drops_resumes_with_last_event_id_and_one_that_leaves_cancels(slow_api, fake_llm):
+    with slow_api.client(slow_api.key("mo")) as client:
+        accepted = asked(client, "What is the hotel cap in New York?")
+        seen = []
+        with connect_sse(client, "GET", accepted["stream_url"]) as source:  # read a few tokens, then drop
+            for event in source.iter_sse():
+                seen.append((event.id, event.event, json.loads(event.data)))
+                if len(seen) == 6:
+                    break
+        with pytest.raises(httpx.HTTPStatusError) as stale:  # an id of another answer
+            with connect_sse(client, "GET", accepted["stream_url"], headers={"Last-Event-ID": "other:3"}) as source:
+                source.response.raise_for_status()
+        assert stale.value.response.status_code == 400
+        rest = []
+        with connect_sse(client, "GET", accepted["stream_url"], headers={"Last-Event-ID": seen[-1][0]}) as source:
+            rest = [(e.id, e.event, json.loads(e.data)) for e in source.iter_sse()]
+        events_ = seen + rest
+        numbers = [int(i.rsplit(":", 1)[1]) for i, _, _ in events_]
+        assert numbers == list(range(1, len(events_) + 1))  # nothing lost, nothing twice
+        text = "".join(d["text"] for _, kind, d in events_ if kind == "token")
+        assert events_[-1][1] == "final" and events_[-1][2]["text"].startswith(text.strip()[:40])
+
+        left = asked(client, "Who leads the Lyon lab?")
+        with connect_sse(client, "GET", left["stream_url"]) as source:
+            next(source.iter_sse())  # the sources: the answer is streaming; then the reader leaves for good
+        message = recorded(client, left["message_id"])
+        assert message["state"] == "cancelled", message  # after api.disconnect_grace_s (1 s here)
+        (replayed,) = events(client, left["stream_url"])  # forgotten at once here (api.replay_s 0): from the store
+        assert replayed[1:] == ("final", replayed[2]) and replayed[2]["state"] == "cancelled"
+        run = [r for r in fake_llm.requests(run="api-slow") if r["disconnected_at"]]
+        assert run, "the model's connection was never closed"
