@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, messages
+from api import errors, messages, openai_compat
 from api.relay import Relays
 from docent.review.api_keys import ApiKeys
 from docent.settings import load_settings
@@ -36,6 +36,7 @@ def create_app() -> FastAPI:
                   description="Ask your documents, with citations. Authenticate with `Authorization: Bearer <API key>`.")
     errors.install(app)
     app.include_router(messages.router)
+    app.include_router(openai_compat.router)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict:

@@ -155,3 +155,37 @@ def test_a_reader_that_drops_resumes_with_last_event_id_and_one_that_leaves_canc
         assert replayed[1:] == ("final", replayed[2]) and replayed[2]["state"] == "cancelled"
         run = [r for r in fake_llm.requests(run="api-slow") if r["disconnected_at"]]
         assert run, "the model's connection was never closed"
+
+
+def test_the_official_openai_client_asks_streamed_and_not_with_history(api):
+    import openai
+
+    client = openai.OpenAI(base_url=f"{api.url}/v1", api_key=api.key("mo"), http_client=httpx.Client(trust_env=False))
+    assert [m.id for m in client.models.list()] == ["docent"]
+    fresh = "How many weeks of leave does the birthing parent get?"  # asked nowhere else: no answer cache
+    whole = client.chat.completions.create(model="docent", messages=[{"role": "user", "content": fresh}])
+    assert "16 weeks" in whole.choices[0].message.content and whole.choices[0].finish_reason == "stop"
+    assert whole.usage.completion_tokens > 0 and whole.usage.total_tokens > whole.usage.completion_tokens
+    extension = whole.model_extra["docent"]
+    assert extension["citations"][0]["n"] == 1 and extension["state"] == "completed" and not extension["cache_hit"]
+    answer = client.chat.completions.create(model="docent", messages=[{"role": "user", "content": QUESTION}])
+    answer = answer.choices[0].message.content
+    assert "8 weeks" in answer and "[1]" in answer
+
+    turns = [{"role": "system", "content": "ignored"}, {"role": "user", "content": QUESTION},
+             {"role": "assistant", "content": answer}, {"role": "user", "content": "And the primary caregiver?"}]
+    chunks = list(client.chat.completions.create(model="docent", messages=turns, stream=True,
+                                                 stream_options={"include_usage": True}))
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    finals = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
+    assert len(finals) == 1 and finals[0].model_extra["docent"]["citations"]
+    assert "primary" in streamed.lower() or "16 weeks" in streamed, streamed  # the history made it a follow-up
+    assert chunks[-1].usage is not None and not chunks[-1].choices  # the usage chunk (include_usage)
+    assert (chunks[-1].usage.completion_tokens > 0) != finals[0].model_extra["docent"]["cache_hit"]
+
+    with pytest.raises(openai.NotFoundError, match="no model"):
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": QUESTION}])
+    with pytest.raises(openai.BadRequestError, match="last message must be the user"):
+        client.chat.completions.create(model="docent", messages=[{"role": "assistant", "content": "hi"}])
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=f"{api.url}/v1", api_key="dk_wrong", http_client=httpx.Client(trust_env=False)).models.list()

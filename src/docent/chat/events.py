@@ -42,6 +42,7 @@ class FinalEvent:
     metrics: dict = field(default_factory=dict)
     held: bool = False  # the answer waits for a reviewer: ``text`` is empty until one approves it
     approved: bool = False  # a reviewer approved this (curated) answer
+    usage: dict = field(default_factory=dict)  # the model call's prompt/completion/total tokens (none when cached)
     kind: Literal["final"] = "final"
 
 

@@ -32,3 +32,4 @@ class Request:
     user_id: str  # who asked (docent.access.Principal.id)
     command_ms: float | None = None
     picture: Picture | None = None  # attached to the question; kept in memory only (not recorded)
+    history: list[tuple[str, str]] | None = None  # earlier (role, text) turns sent with it, instead of the stored ones

@@ -123,10 +123,13 @@ class ChatService:
     # -- command path -------------------------------------------------------------------------
 
     def start(self, principal: Principal, question: str, conversation_id: str | None = None,
-              filters: dict | None = None, picture: bytes | None = None) -> str:
+              filters: dict | None = None, picture: bytes | None = None,
+              history: list[tuple[str, str]] | None = None) -> str:
         """Validate and record a question as ``queued``; return the answer's message id.
 
         ``picture`` (an attached image) is checked here; the answer's stream reads it, in this process.
+        ``history`` — earlier (role, text) turns, user or assistant — stands in for the conversation's stored
+        ones (a client that keeps the exchange itself, as OpenAI clients do); it is not recorded.
         """
         began = time.perf_counter()
         require(principal, Action.ASK)
@@ -143,6 +146,9 @@ class ChatService:
                 "(chat.max_question_chars)"
             )
         filters = self._check_filters(filters)
+        if history is not None and any(role not in ("user", "assistant") or not isinstance(text, str) or
+                                       _CONTROL.search(text) for role, text in history):
+            raise ChatRequestError("history turns must be (user|assistant, plain text) pairs")
         self.recover(every_s=chat.recovery_s / 2)
         try:
             attached = accept_picture(picture, chat.max_image_mb) if picture is not None else None
@@ -150,7 +156,7 @@ class ChatService:
             raise ChatRequestError(str(exc)) from None
         message_id = str(uuid.uuid4())
         request = Request(message_id, conversation_id or "", question, filters, chat.model, conversation_id is None,
-                          principal.id, picture=attached)
+                          principal.id, picture=attached, history=history)
         refused = self.deps.streams.admit(request, chat.max_active_streams, chat.max_streams_per_user)
         if refused == "process":
             raise Busy(

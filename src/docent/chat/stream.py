@@ -113,7 +113,10 @@ def _fail(out: Outcome, emit, code: str, message: str, detail: str) -> None:
 async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], active: Active) -> None:
     chat, req = deps.settings.chat, out.request
     held = deps.settings.review.policy != "auto"  # answers may be held: tokens wait for the decision
-    history = [] if req.new_conversation else await asyncio.to_thread(_history, deps, req.conversation_id)
+    if req.history is not None:  # given with the question (an OpenAI-style client sends the whole exchange)
+        history = req.history[-2 * chat.history_turns:] if chat.history_turns else []
+    else:
+        history = [] if req.new_conversation else await asyncio.to_thread(_history, deps, req.conversation_id)
     out.standalone, trace = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s)
     if trace:
         out.traces.append(trace)
@@ -171,7 +174,8 @@ async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], 
         return
     if held:
         _token(out, emit, out.text)
-    emit(FinalEvent(req.message_id, State.COMPLETED, out.text, out.citations, invalid, metrics=out.metrics))
+    emit(FinalEvent(req.message_id, State.COMPLETED, out.text, out.citations, invalid, metrics=out.metrics,
+                    usage=dict(out.call.usage) if out.call else {}))
 
 
 def _token(out: Outcome, emit: Callable[[object], None], text: str) -> None:
