@@ -36,6 +36,13 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{where}: {first.get('msg', 'invalid request')}" if where else first.get("msg", "invalid request")
 
 
+def _internal(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback and request id; the caller gets the id to report, never the details."""
+    rid = getattr(request.state, "request_id", "")
+    log.error("internal error in %s %s request_id=%s", request.method, request.url.path, rid, exc_info=exc)
+    return error(500, "internal", f"internal error: report request id {rid}", {REQUEST_ID: rid} if rid else None)
+
+
 def install(app: FastAPI) -> None:
     """The exception handlers (core refusals → statuses) and the request-id middleware."""
     refusals: list[tuple[type[Exception], int, str]] = [
@@ -48,6 +55,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, lambda _r, exc: error(exc.status, exc.code, str(exc), exc.headers))
     app.add_exception_handler(RequestValidationError, lambda _r, exc: error(422, "invalid", _validation_message(exc)))
     app.add_exception_handler(HTTPException, lambda _r, exc: error(exc.status_code, "http", str(exc.detail)))
+    app.add_exception_handler(Exception, _internal)
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, messages, openai_compat
+from api import errors, messages, openai_compat, search
 from api.relay import Relays
 from docent.review.api_keys import ApiKeys
 from docent.settings import load_settings
@@ -22,7 +22,7 @@ async def lifespan(app: FastAPI):
 
     ws = Workspace(load_settings())
     ws.chat.warm_up()
-    app.state.keys, app.state.chat = ApiKeys(ws.settings.state_url), ws.chat
+    app.state.keys, app.state.chat, app.state.retriever = ApiKeys(ws.settings.state_url), ws.chat, ws.retriever
     app.state.relays = Relays(ws.settings.api.disconnect_grace_s, ws.settings.api.replay_s)
     try:
         yield
@@ -37,6 +37,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.include_router(messages.router)
     app.include_router(openai_compat.router)
+    app.include_router(search.router)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict:

@@ -14,7 +14,8 @@ from tests.principals import ADMIN
 pytestmark = pytest.mark.slow
 QUESTION = "How many weeks of parental leave does the secondary caregiver get?"
 ROUTES = [("POST", "/v1/messages"), ("GET", "/v1/messages/x"), ("GET", "/v1/messages/x/events"),
-          ("POST", "/v1/messages/x/cancel"), ("GET", "/v1/conversations"), ("GET", "/v1/conversations/x")]
+          ("POST", "/v1/messages/x/cancel"), ("GET", "/v1/conversations"), ("GET", "/v1/conversations/x"),
+          ("GET", "/v1/search?q=leave"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models")]
 
 
 def events(client: httpx.Client, url: str) -> list[tuple[str, str, dict]]:
@@ -189,3 +190,18 @@ def test_the_official_openai_client_asks_streamed_and_not_with_history(api):
         client.chat.completions.create(model="docent", messages=[{"role": "assistant", "content": "hi"}])
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{api.url}/v1", api_key="dk_wrong", http_client=httpx.Client(trust_env=False)).models.list()
+
+
+def test_search_finds_the_passage_in_every_mode_and_refuses_bad_queries(api):
+    with api.client(api.key("bo")) as client:
+        for mode in ("hybrid", "dense", "bm25"):
+            hits = client.get("/v1/search", params={"q": "hotel cap New York", "k": 3, "mode": mode}).json()
+            assert len(hits) == 3 and "$325" in hits[0]["text"], (mode, hits[:1])
+        doc = hits[0]["doc_id"]
+        only = client.get("/v1/search", params={"q": "weeks of leave", "doc_id": doc}).json()
+        assert only and {h["doc_id"] for h in only} == {doc}
+        for params, status in (({"q": ""}, 422), ({"q": "   "}, 400), ({"q": "x", "k": 0}, 422), ({"q": "x", "k": 101}, 422),
+                               ({"q": "x", "mode": "fuzzy"}, 422), ({}, 422)):
+            response = client.get("/v1/search", params=params)
+            assert response.status_code == status, (params, response.text)
+            assert response.json()["error"]["message"]
