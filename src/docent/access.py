@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, ClassVar
 
 LEGACY_OWNER = "legacy"  # conversations recorded before owners were: admins only
 
@@ -96,3 +97,26 @@ def visible_owners(principal: Principal) -> frozenset[str]:
     """Whose conversations ``principal`` may list and open: their own, and the legacy ones for admins."""
     require(principal, Action.ASK)
     return frozenset({principal.id, LEGACY_OWNER}) if allowed(principal, Action.READ_LEGACY) else frozenset({principal.id})
+
+
+class Refused(Exception):
+    """A credential refused (a session cookie, an API key): ``reason`` is a key of the subclass's MESSAGES,
+    and the message is safe to show to whoever presented it."""
+
+    MESSAGES: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, reason: str):
+        super().__init__(self.MESSAGES[reason])
+        self.reason = reason
+
+
+def standing(account: Any) -> Principal | str:
+    """Who a stored account (a ``users`` row, or None once deleted) acts as now, or why it may not:
+    ``deleted``, ``disabled``, or ``role`` (a role edited by hand, or written by a newer version)."""
+    if account is None:
+        return "deleted"
+    if account.disabled:
+        return "disabled"
+    if account.role not in set(Role):
+        return "role"
+    return Principal(id=account.id, username=account.username, role=Role(account.role))

@@ -3,7 +3,7 @@
 A key reads ``dk_<prefix>_<secret>``. It is shown once, when made; the state store keeps its prefix
 (visible in listings, and what ``revoke`` takes) and the SHA-256 of the whole key, so a copy of the
 database yields no key. A key is refused when it is malformed or unknown (forged), revoked, past its
-expiry, or its owner is disabled or deleted; each refusal goes to the audit log with its reason.
+expiry, or its owner is disabled, deleted or has a role that does not exist; each refusal goes to the audit log with its reason.
 A key acts with its owner's role as it is now.
 """
 
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from docent.access import Action, Principal, Role, allowed, require
+from docent.access import Action, Principal, Refused, allowed, require, standing
 from docent.store import models as m
 from docent.store.audit import AuditLog
 from docent.store.db import engine_for
@@ -34,15 +34,14 @@ REFUSED = {
     "expired": "this API key has expired: make a new one with `docent keys create`",
     "disabled": "the account of this API key is disabled",
     "deleted": "the account of this API key no longer exists",
+    "role": "the account of this API key has a role Docent does not know: ask an admin to set it",
 }
 
 
-class KeyRefused(Exception):
-    """An API key refused; ``reason`` is one of REFUSED's keys and the message is safe to show."""
+class KeyRefused(Refused):
+    """An API key refused; ``reason`` is one of REFUSED's keys."""
 
-    def __init__(self, reason: str):
-        super().__init__(REFUSED[reason])
-        self.reason = reason
+    MESSAGES = REFUSED
 
 
 class ApiKeyError(ValueError):
@@ -108,12 +107,11 @@ class ApiKeys:
                 raise self._refusal(row.user_id, "revoked", row.prefix)
             if row.expires_at is not None and as_utc(row.expires_at) <= now:
                 raise self._refusal(row.user_id, "expired", row.prefix)
-            if user is None:
-                raise self._refusal(row.user_id, "deleted", row.prefix)
-            if user.disabled:
-                raise self._refusal(row.user_id, "disabled", row.prefix)
+            who = standing(user)
+            if isinstance(who, str):
+                raise self._refusal(row.user_id, who, row.prefix)
             row.last_used_at = now
-            return Principal(id=user.id, username=user.username, role=Role(user.role))
+            return who
 
     def list(self, viewer: Principal, owner: Principal | None = None) -> list[ApiKeyRecord]:
         """Keys of ``owner`` (default: the viewer's own), newest first; every key for an admin passing None."""

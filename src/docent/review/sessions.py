@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy.orm import Session
 
-from docent.access import Principal, Role
+from docent.access import Principal, Refused, standing
 from docent.settings import Settings
 from docent.store import models as m
 from docent.store.audit import AuditLog
@@ -38,12 +38,10 @@ SIGN_IN_AGAIN = {
 }
 
 
-class SessionRefused(Exception):
-    """A session token refused; ``reason`` is one of SIGN_IN_AGAIN's keys and the message is safe to show."""
+class SessionRefused(Refused):
+    """A session token refused; ``reason`` is one of SIGN_IN_AGAIN's keys."""
 
-    def __init__(self, reason: str):
-        super().__init__(SIGN_IN_AGAIN[reason])
-        self.reason = reason
+    MESSAGES = SIGN_IN_AGAIN
 
 
 def signing_key(settings: Settings) -> str:
@@ -122,13 +120,10 @@ class Sessions:
             raise self._refusal(row.user_id, "revoked")
         if as_utc(row.expires_at) <= self._clock():
             raise self._refusal(row.user_id, "expired")
-        if user is None:
-            raise self._refusal(row.user_id, "deleted")
-        if user.disabled:
-            raise self._refusal(row.user_id, "disabled")
-        if user.role not in set(Role):  # edited in the database by hand, or by a newer version
-            raise self._refusal(row.user_id, "role", user.role)
-        return Principal(id=user.id, username=user.username, role=Role(user.role))
+        who = standing(user)
+        if isinstance(who, str):
+            raise self._refusal(row.user_id, who, user.role if who == "role" else "")
+        return who
 
     def revoke(self, token: str) -> bool:
         """Sign out: the token is refused from now on. False when it was not a live session."""

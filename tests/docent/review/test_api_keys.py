@@ -58,7 +58,7 @@ def test_forged_and_malformed_keys_are_refused_and_recorded(keys, people, url):
     assert [r.reason for r in AuditLog(url).recent()] == ["forged"] * 6
 
 
-def test_revoked_keys_and_keys_of_disabled_or_deleted_users_are_refused(keys, people, url):
+def test_revoked_keys_and_keys_of_disabled_deleted_or_unknown_role_users_are_refused(keys, people, url):
     mo, rita = people
     first, second = keys.create(mo, mo), keys.create(rita, rita)
     assert keys.revoke(rita, first.split("_")[1]) is False  # not hers: refused without saying it exists
@@ -66,6 +66,9 @@ def test_revoked_keys_and_keys_of_disabled_or_deleted_users_are_refused(keys, pe
     refused(keys, first, "revoked")
     UserStore(url).disable(ADMIN, "rita")
     refused(keys, second, "disabled")
+    with engine_for(url).begin() as conn:  # a role edited by hand: refused, not a crash
+        conn.execute(sa.update(m.User.__table__).where(m.User.id == rita.id).values(role="boss", disabled=False))
+    refused(keys, second, "role")
     with engine_for(url).begin() as conn:
         conn.execute(sa.delete(m.User.__table__).where(m.User.id == rita.id))
     refused(keys, second, "deleted")
