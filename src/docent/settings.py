@@ -36,7 +36,10 @@ class ParseSettings(BaseModel):
     max_file_mb: float = Field(50.0, gt=0, description="larger files are quarantined unread")
     max_chunks_per_doc: int = Field(2000, ge=1, description="a document that makes more chunks is quarantined before "
                                     "anything is embedded (a 500-page filing makes about 1,800)")
-    timeout_s: float = Field(60.0, gt=0, description="per-file parse time limit")
+    timeout_s: float = Field(60.0, gt=0, description="a parser that makes no progress this long (no page read, "
+                             "for a PDF; nothing, for a file read in one piece) is stopped and the file quarantined")
+    file_timeout_s: float = Field(1800.0, gt=0, description="a file still being parsed after this long is "
+                                  "quarantined, even if it was making progress")
     max_unzipped_mb: float = Field(500.0, gt=0, description="DOCX/XLSX/PPTX/ODF/EPUB whose ZIP members add up to "
                                    "more, uncompressed, are quarantined before anything is inflated")
     max_zip_ratio: float = Field(100.0, gt=1, description="a ZIP member over 10 MB that inflates more times its "
@@ -55,8 +58,7 @@ class ParseSettings(BaseModel):
                                       "confidence are kept but flagged in the document's status")
     ocr_dpi: int = Field(300, ge=100, le=600, description="resolution PDF pages are rendered at for OCR")
     ocr_page_timeout_s: float = Field(60.0, gt=0, description="time limit for one page's OCR")
-    ocr_timeout_s: float = Field(600.0, gt=0, description="time the OCR of one file may take in all, "
-                                 "on top of parsing.timeout_s")
+    ocr_timeout_s: float = Field(600.0, gt=0, description="time the OCR of one file may take in all")
 
     @field_validator("ocr_languages")
     @classmethod

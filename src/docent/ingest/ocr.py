@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from docent.ingest.progress import tick
 from docent.ingest.tools import ToolError, run
 from docent.settings import ParseSettings
 
@@ -127,9 +128,11 @@ def recognise_all(images: Iterable[tuple[Image, int | None]], options: OcrOption
                 while len(pending) > 2 * options.processes or (pending and pending[0].done()):
                     yield pending.pop(0).result()
                     done += 1
+                    tick(f"OCR, {done} page(s) read")
             while pending:
                 yield pending.pop(0).result(timeout=max(0.0, deadline - time.monotonic()) + 1)
                 done += 1
+                tick(f"OCR, {done} page(s) read")
         except TimeoutError:
             raise _over_budget(options, done) from None
         finally:

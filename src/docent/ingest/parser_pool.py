@@ -1,14 +1,21 @@
-"""Parsing in separate processes, with a per-file time limit, in input order.
+"""Parsing in separate processes, with time limits, in input order.
 
 Workers are spawned (not forked: the parent holds model and index threads), import only the
 partitioners the run's file types need, and parse up to ``PARSE_AHEAD`` files ahead of the
 consumer, so parsing overlaps whatever the consumer does with the results. A file that hangs or
 kills its parser becomes an error result; the run goes on.
+
+Two limits: a parser that makes no progress (no page read, for a PDF; nothing at all, for a
+file read in one piece) for ``parsing.timeout_s`` is stopped, and so is one still working after
+``parsing.file_timeout_s``. A 500-page report that moves on page by page finishes on a busy
+machine; one stuck page does not hold the run for half an hour.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import tempfile
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -16,6 +23,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
+from docent.ingest.progress import last_beat
 from docent.ingest.scan import IMAGE_KINDS
 from docent.ingest.sources import SourceFile
 from docent.ingest.worker import WorkResult, load_and_parse, warm_up
@@ -38,34 +46,47 @@ def parse_files(
     ctx = multiprocessing.get_context("spawn")
     workers = min(settings.workers, len(files))
     limits = (kinds, settings.max_worker_memory_mb)
-    with ProcessPool(max_workers=workers, context=ctx, initializer=warm_up, initargs=limits) as pool:
+    with (tempfile.TemporaryDirectory(prefix="docent-parsing-") as beats,
+          ProcessPool(max_workers=workers, context=ctx, initializer=warm_up, initargs=limits) as pool):
 
-        def submit(f: SourceFile):
-            args = (f.uri, known_hashes.get(f.uri), settings, storage_options, f.target)
-            return f, pool.schedule(load_and_parse, args=args, timeout=time_limit(f.name, settings))
+        def submit(n: int, f: SourceFile):
+            beat = os.path.join(beats, str(n))
+            args = (f.uri, known_hashes.get(f.uri), settings, storage_options, f.target, beat)
+            return f, beat, pool.schedule(load_and_parse, args=args, timeout=settings.file_timeout_s)
 
-        queue = iter(files)
-        inflight: deque = deque(submit(f) for _, f in zip(range(PARSE_AHEAD), queue))
+        queue = enumerate(files)
+        inflight: deque = deque(submit(n, f) for _, (n, f) in zip(range(PARSE_AHEAD), queue))
         while inflight:
-            f, future = inflight.popleft()
+            f, beat, future = inflight.popleft()
             nxt = next(queue, None)
             if nxt is not None:
-                inflight.append(submit(nxt))
-            yield f, _result(future, time_limit(f.name, settings))
+                inflight.append(submit(*nxt))
+            yield f, _result(future, beat, stall_limit(f.name, settings), settings.file_timeout_s)
 
 
-def time_limit(name: str, settings: ParseSettings) -> float:
-    """A file's parse time limit: ``parsing.timeout_s``, plus ``parsing.ocr_timeout_s`` for a PDF
-    or a picture (its pages may be OCR'd; the OCR itself stops at its own limit, with a reason)."""
+def stall_limit(name: str, settings: ParseSettings) -> float:
+    """How long a parser may go without progress: ``parsing.timeout_s``, plus one page's OCR time
+    for a PDF or a picture (a page being OCR'd reports nothing until Tesseract is done with it)."""
     may_ocr = settings.ocr != "off" and Path(name).suffix.lower().lstrip(".") in OCR_SUFFIXES
-    return settings.timeout_s + (settings.ocr_timeout_s if may_ocr else 0)
+    return settings.timeout_s + (settings.ocr_page_timeout_s if may_ocr else 0)
 
 
-def _result(future, timeout_s: float) -> WorkResult:
+def _result(future, beat: str, stall_s: float, ceiling_s: float) -> WorkResult:
+    """The parser's result; it is stopped when its heartbeat (``beat``) is older than ``stall_s``."""
     try:
-        return future.result()
+        while True:
+            try:
+                return future.result(timeout=min(1.0, stall_s / 4))
+            except FutureTimeout:
+                if future.done():  # the pool stopped it at the whole-file ceiling
+                    raise
+            last = last_beat(beat)
+            if last is not None and last.idle_s > stall_s and future.cancel():  # cancel kills the parser
+                return WorkResult("", error=f"parsing made no progress for {stall_s:g} s at {last.step} "
+                                  "(parsing.timeout_s): stopped", stage="parse")
     except FutureTimeout:
-        return WorkResult("", error=f"parsing took longer than {timeout_s:g} s (parsing.timeout_s)", stage="parse")
+        return WorkResult("", error=f"parsing took longer than {ceiling_s:g} s in all (parsing.file_timeout_s), "
+                          "although it was making progress", stage="parse")
     except ProcessExpired as exc:
         return WorkResult("", error=f"parser process died (exit code {exc.exitcode}; out of memory? "
                           "see parsing.max_worker_memory_mb)", stage="parse")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from docent.ingest.ocr import OcrOptions, recognise_all, unavailable
+from docent.ingest.progress import tick
 from docent.ingest.pdf_pages import Line, Page, read_pages
 from docent.ingest.pdf_tables import FoundTable, detect, inside, to_html
 from docent.ingest.scan import ScanReport, elements_from
@@ -87,6 +88,7 @@ def partition_pdf(data: bytes, strategy: str, ocr: OcrOptions) -> tuple[list[Any
     out: list[Any] = []
     for item in order:
         if isinstance(item, _Sheet):
+            tick(f"the paragraphs and tables of page {item.number}")
             out += _elements(item, running)
         else:
             report.add(item, texts[item], ocr.min_confidence)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docent.ingest.pdf_tables import Char
+from docent.ingest.progress import tick
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -72,6 +73,7 @@ def read_pages(data: bytes, render: Callable[[Page], bool] | None = None, dpi: i
         raise
     try:
         for index in range(len(pdf)):
+            tick(f"page {index + 1} of {len(pdf)}")
             page = pdf[index]
             try:
                 read = _read(page, index + 1)

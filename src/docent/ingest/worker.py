@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
 
+from docent.ingest import progress  # noqa: E402
 from docent.ingest.parse import Element, ParseError, parse_bytes, preload  # noqa: E402
 from docent.ingest.scan import ScanReport  # noqa: E402
 from docent.ingest.sources import display_name, read_bytes  # noqa: E402
@@ -50,12 +51,24 @@ def warm_up(filenames: list[str] | None = None, memory_mb: int | None = None) ->
 
 
 def load_and_parse(uri: str, known_hash: str | None, settings: ParseSettings, storage_options: dict | None,
-                   target: str = "") -> WorkResult:
+                   target: str = "", beat: str | None = None) -> WorkResult:
+    """One file's result; with ``beat``, its progress is reported there (see :mod:`docent.ingest.progress`)."""
+    progress.watch(beat)
+    try:
+        return _parse(uri, known_hash, settings, storage_options, target)
+    finally:
+        progress.watch(None)
+
+
+def _parse(uri: str, known_hash: str | None, settings: ParseSettings, storage_options: dict | None,
+           target: str) -> WorkResult:
+    progress.tick("reading the file")
     data = read_bytes(uri, storage_options, target)
     digest = hashlib.sha256(data).hexdigest()
     if digest == known_hash:
         return WorkResult(digest)
     name = display_name(uri)
+    progress.tick("parsing")
     try:
         parsed = parse_bytes(data, name, settings)
         return WorkResult(digest, elements=parsed.elements, scan=parsed.scan)
