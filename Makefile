@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 export SCARF_NO_ANALYTICS := true
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup tools demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app bench-eval bench-golden bench-reports bench-ocr
+.PHONY: setup tools demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app bench-eval bench-golden bench-reports bench-ocr bench-hostile bench-kill bench-load
 
 setup: $(VENV)/.installed tools
 
@@ -114,5 +114,11 @@ bench-reports: setup
 	$(BIN)/python benchmarks/reports.py --data $(DATA)/financebench-dev
 bench-ocr: setup
 	$(BIN)/python benchmarks/ocr.py --fixtures $(DATA)/parser-fixtures/example-docs
+bench-hostile: setup
+	$(BIN)/python benchmarks/hostile.py
+bench-kill: setup
+	$(BIN)/python benchmarks/kill_ingest.py --rounds 20
+bench-load: setup
+	$(BIN)/python benchmarks/ingest_under_load.py --data $(DATA)/financebench-dev/pdfs
 bench-embed: setup
 	$(BIN)/python benchmarks/embed_backends.py --data $(DATA)/scifact-dev --limit 1000 --rounds 3 --backends torch,torch-bf16,onnx-O2,openvino --ndcg torch,openvino

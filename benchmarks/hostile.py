@@ -14,13 +14,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-import psutil
-
 from docent.devtools.hostile import hostile_folder
+from docent.devtools.measure import run_measured
 
 SECRET = "TOP-SECRET-TOKEN-7731"
 
@@ -28,25 +25,7 @@ SECRET = "TOP-SECRET-TOKEN-7731"
 def ingest(folder: Path, data: Path) -> tuple[subprocess.CompletedProcess, float, int]:
     """``docent ingest folder`` as a user runs it: the result, seconds, and the peak RSS of its process tree."""
     env = {**os.environ, "DOCENT_DATA_DIR": str(data)}
-    started = time.perf_counter()
-    proc = psutil.Popen([sys.executable, "-m", "docent.cli", "ingest", str(folder)], env=env,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            try:
-                tree = [proc, *proc.children(recursive=True)]
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.02)
-
-    watcher = threading.Thread(target=sample)
-    watcher.start()
-    out, err = proc.communicate()
-    watcher.join()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), time.perf_counter() - started, peak[0]
+    return run_measured([sys.executable, "-m", "docent.cli", "ingest", str(folder)], env)
 
 
 def docent(args: list[str], data: Path) -> str:
