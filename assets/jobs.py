@@ -6,8 +6,8 @@ import dagster as dg
 from assets.ingestion import batch_partitions
 from assets.resources import DocentResource
 from docent.evaluate.gate import golden_gate
-from docent.index.promotion import PromotionRefused, count_mismatches, promote
-from docent.ingest.pipeline import IngestReport
+from docent.index.promotion import PromotionRefused, promote
+from docent.index.reconcile import reconcile
 
 INGESTION_ASSETS = ["parsed_documents", "document_chunks", "chunk_embeddings", "indexed_chunks"]
 
@@ -43,20 +43,16 @@ def promote_index_job():
     promote_version()
 
 
-@dg.op(description="Drop index entries that disagree with the manifest, so the next sensor tick re-ingests those documents.")
+@dg.op(description="Remove index rows the manifest does not hold (duplicates, orphans) under the writer lock; "
+       "documents whose rows disagree are forgotten, so the next sensor tick ingests them again, whole.")
 def reconcile_index(context: dg.OpExecutionContext, docent: DocentResource) -> None:
     ws = docent.workspace
-    records = ws.manifest.all()
-    drift = list(count_mismatches(ws.index, records.values()))
-    ingestor = ws.ingestor()
-    known = [records[d] for d in drift if d in records]
-    ingestor.remove(known, IngestReport())
-    orphans = [d for d in drift if d not in records]
-    if orphans:
-        ws.index.delete_documents(orphans)
-    ws.index.refresh()
-    context.log.info(f"{len(known)} documents re-queued, {len(orphans)} orphaned documents removed from the index")
-    context.add_output_metadata({"requeued": len(known), "orphans_removed": len(orphans)})
+    found = reconcile(ws.index, ws.manifest, ws.settings.sync.write_wait_s)
+    for doc_id, (expected, stored) in found.damaged.items():
+        context.log.warning(f"{found.sources.get(doc_id, doc_id)}: {stored} rows for {expected} chunks; queued again")
+    context.log.info(f"{len(found.damaged)} documents re-queued, {len(found.orphans)} orphaned documents removed from the index")
+    context.add_output_metadata({"requeued": len(found.damaged), "orphans_removed": len(found.orphans),
+                                 "rows_removed": sum(found.orphans.values()) + sum(s for _, s in found.damaged.values())})
 
 
 @dg.job(description="Nightly: repair drift between the index and the manifest; the sensor then re-ingests.")

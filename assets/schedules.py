@@ -11,5 +11,6 @@ nightly_reconciliation = dg.ScheduleDefinition(
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 UTC: compare the index with the manifest and queue drifted documents again.",
+    description="Every night at 02:00 UTC: remove index rows the manifest does not hold (duplicates, orphans) "
+                "and queue the documents whose rows drifted again.",
 )

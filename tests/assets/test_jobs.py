@@ -1,6 +1,11 @@
 """Blue-green through Dagster (a config change builds a new version; the promotion job switches
 the alias after its checks) and the nightly reconciliation repairing drift."""
 
+import uuid
+from dataclasses import replace
+
+import numpy as np
+
 from docent.ingest.chunk import doc_id_for
 
 
@@ -42,12 +47,23 @@ def test_config_change_builds_beside_live_and_the_promotion_job_switches(defs, i
 def test_reconciliation_requeues_documents_whose_index_entries_drifted(defs, instance, corpus, tick, run_all):
     run_all(tick()[0])
     ws = defs.resources["docent"].workspace
-    travel = doc_id_for((corpus / "travel.txt").as_uri())
+    travel, leave = (doc_id_for((corpus / name).as_uri()) for name in ("travel.txt", "leave.md"))
     ws.index.delete_documents([travel])  # drift: chunks lost behind the manifest's back
+    stored = ws.index.fetch({"doc_id": leave}, 100)
+    vectors = np.zeros((len(stored), ws.embedder.dim), dtype=np.float32)
+    ws.index.upsert([replace(c, chunk_id=str(uuid.uuid4())) for c in stored], vectors)  # duplicates, on purpose
+    stranger = str(uuid.uuid4())
+    ws.index.upsert([replace(stored[0], chunk_id=str(uuid.uuid4()), doc_id=stranger)], vectors[:1])  # an orphan row
 
-    assert defs.resolve_job_def("reconcile_job").execute_in_process(instance=instance).success
+    done = defs.resolve_job_def("reconcile_job").execute_in_process(instance=instance)
+    assert done.success
+    [output] = [e.step_output_data for e in done.all_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = {k: v.value for k, v in output.metadata.items()}
+    assert meta == {"requeued": 2, "orphans_removed": 1, "rows_removed": 2 * len(stored) + 1}
+    assert ws.index.chunk_ids(stranger) == set() and ws.index.chunk_ids(leave) == set()
     requests, _ = tick()
-    assert [f.name for f in ws.batches.get(requests[0].partition_key).files] == ["travel.txt"]
+    assert sorted(f.name for f in ws.batches.get(requests[0].partition_key).files) == ["leave.md", "travel.txt"]
     run_all(requests)
-    assert ws.index.chunk_counts()[travel] == ws.manifest.all()[travel].chunks > 0
-
+    counts = ws.index.chunk_counts()
+    assert counts[travel] == ws.manifest.all()[travel].chunks > 0
+    assert counts[leave] == ws.manifest.all()[leave].chunks == len(ws.index.chunk_ids(leave)) > 0  # once, not twice
