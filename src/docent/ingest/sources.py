@@ -8,6 +8,7 @@ document ids are derived from them.
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ import fsspec
 from fsspec.core import url_to_fs
 
 Symlinks = Literal["within_source", "never", "follow"]
+NEVER = "reached through a symbolic link, and sync.symlinks is never: never read"
+OUTSIDE = "a symbolic link that leads outside the source (sync.symlinks is within_source): never read"
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def list_files(root: str, storage_options: dict | None = None, symlinks: Symlink
         if info.get("type") == "directory" or any(part.startswith(".") for part in rel.split("/")):
             continue
         uri = Path(name).as_uri() if local else f"{protocol}://{name}"
-        refused = _refusal(Path(name), Path(path), symlinks) if local else ""
+        refused = _refusal(Path(name), Path(path), symlinks) if local else _remote_refusal(fs, name, path, info, symlinks)
         target = str(Path(name).resolve()) if local and not refused else ""
         yield SourceFile(uri=uri, size=int(info.get("size") or 0), mtime=_mtime(info), refused=refused, target=target)
 
@@ -114,9 +117,34 @@ def _refusal(file: Path, root: Path, symlinks: Symlinks) -> str:
     if symlinks == "follow" or target == plain:  # no link on the way below the root
         return ""
     if symlinks == "never":
-        return "reached through a symbolic link, and sync.symlinks is never: never read"
+        return NEVER
     if not target.is_relative_to(top if root.is_dir() else top.parent):
-        return "a symbolic link that leads outside the source (sync.symlinks is within_source): never read"
+        return OUTSIDE
+    return ""
+
+
+def _remote_refusal(fs: fsspec.AbstractFileSystem, name: str, root: str, info: dict, symlinks: Symlinks) -> str:
+    """The same rule for fsspec sources that report links (SFTP and SMB say "link"; a ``dir://``
+    view of a disk gives the link's text). A target that cannot be checked is not read."""
+    if not (info.get("islink") or info.get("type") == "link") or symlinks == "follow":
+        return ""
+    if symlinks == "never":
+        return NEVER
+    destination = info.get("destination")
+    if not destination:
+        return ("a symbolic link whose target this source does not report (sync.symlinks is within_source): "
+                "never read; set sync.symlinks: follow to read such links")
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(name), destination))
+    top = root.rstrip("/")
+    inside = not target.startswith(("/", "..")) if not top else target.startswith(top + "/")
+    if not inside:
+        return OUTSIDE
+    try:
+        linked = fs.info(target)
+    except Exception:  # backends raise their own types
+        return "a symbolic link to nothing: never read"
+    if linked.get("islink") or linked.get("type") == "link" or linked.get("type") == "directory":
+        return "a symbolic link to another link or to a folder (sync.symlinks is within_source): never read"
     return ""
 
 

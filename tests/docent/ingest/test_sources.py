@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import fsspec
 import pytest
@@ -78,3 +79,28 @@ def test_links_out_of_the_source_and_special_files_are_refused(tmp_path):
     assert never["real.txt"] == "" and "sync.symlinks is never" in never["alias.txt"]
     follow = _refusals(root, symlinks="follow")
     assert follow["notes.txt"] == "" and "FIFO" in follow["pipe.txt"]
+
+
+def test_the_link_rule_holds_for_fsspec_sources_that_report_links(tmp_path):
+    """A ``dir://`` view of a disk (a real fsspec filesystem) reports its links as SFTP and SMB do:
+    a link out of the source is refused, links inside are read, and the policy applies the same."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "shadow").write_text("root:$6$secret")
+    root = tmp_path / "src"
+    (root / "deep").mkdir(parents=True)
+    (root / "real.txt").write_text("inside")
+    (root / "abs-out.txt").symlink_to(tmp_path / "out" / "shadow")
+    (root / "rel-out.txt").symlink_to(Path("..") / "out" / "shadow")
+    (root / "alias.txt").symlink_to("real.txt")
+    (root / "deep" / "up.txt").symlink_to(Path("..") / "real.txt")
+    (root / "deep" / "chain.txt").symlink_to(Path("..") / "alias.txt")
+    options = {"path": str(tmp_path), "target_protocol": "file"}
+
+    default = _refusals("dir://src", storage_options=options)
+    assert default["real.txt"] == default["alias.txt"] == default["up.txt"] == ""
+    assert "outside the source" in default["abs-out.txt"] and "outside the source" in default["rel-out.txt"]
+    assert "another link" in default["chain.txt"]
+    assert read_bytes("dir://src/deep/up.txt", options) == b"inside"
+    never = _refusals("dir://src", storage_options=options, symlinks="never")
+    assert never["real.txt"] == "" and all("sync.symlinks is never" in never[n] for n in ("alias.txt", "up.txt"))
+    assert _refusals("dir://src", storage_options=options, symlinks="follow")["abs-out.txt"] == ""
