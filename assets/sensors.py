@@ -2,7 +2,8 @@
 
 Only files whose size or mtime changed are read (to hash them); removed files leave the index at
 once unless the mass-deletion guard trips, in which case nothing is deleted and an alert is
-raised. New work is cut into batches of ``sync.batch_documents`` files, one run each.
+raised. New work is cut into batches of ``sync.batch_documents`` files, one run each. Files the
+listing refuses (a link out of the source, a FIFO) are recorded as skipped, and the tick says so.
 """
 
 
@@ -26,6 +27,8 @@ def source_sensor(context: dg.SensorEvaluationContext, docent: DocentResource, s
         plan = ingestor.detect(root, source.storage_options())
         report = IngestReport(version=ws.version)
         ingestor.record_plan(plan, report)
+        for f, reason in plan.skipped:
+            context.log.warning(f"skipped, never read: {f.uri}: {reason}")
         if plan.deletion_blocked:
             ws.alerts.raise_alert("mass-deletion", root, plan.deletion_blocked)
             context.log.error(plan.deletion_blocked)
@@ -37,7 +40,9 @@ def source_sensor(context: dg.SensorEvaluationContext, docent: DocentResource, s
         size = ws.settings.sync.batch_documents
         for i in range(0, len(plan.todo), size):
             keys.append(ws.batches.create(ws.version, root, plan.todo[i : i + size]).batch_id)
-        notes.append(f"{root}: {len(plan.todo)} to ingest, {len(report.deleted)} deleted, {len(plan.unchanged)} unchanged")
+        notes.append(f"{root}: {len(plan.todo)} to ingest, {len(report.deleted)} deleted, {len(plan.unchanged)} unchanged"
+                     + (f", {len(plan.skipped)} skipped (never read: links out of the source, special files)"
+                        if plan.skipped else ""))
     context.log.info("; ".join(notes))
     if not keys:
         return dg.SensorResult(skip_reason="; ".join(notes))

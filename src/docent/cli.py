@@ -24,6 +24,7 @@ from docent.commands.index import index_app  # noqa: E402
 from docent.commands.keys import keys_app  # noqa: E402
 from docent.commands.serve import serve_command  # noqa: E402
 from docent.commands.users import users_app  # noqa: E402
+from docent.ingest.plan import SKIPPED  # noqa: E402
 from docent.ingest.sources import display_name, path_or_url  # noqa: E402
 
 app = typer.Typer(help="Docent: documents in, hybrid search out.", no_args_is_help=True, add_completion=False)
@@ -158,16 +159,18 @@ def _finish(ws, report) -> None:
 
 def _print_report(report) -> None:
     table = Table(title=f"ingest summary ({report.seconds:.1f} s)")
-    for col in ("new", "updated", "unchanged", "deleted", "quarantined", "chunks written", "embedded"):
+    for col in ("new", "updated", "unchanged", "deleted", "quarantined", "skipped", "chunks written", "embedded"):
         table.add_column(col, justify="right")
+    failed, skipped = report.failed, report.skipped
     table.add_row(
         *map(str, (len(report.new), len(report.updated), len(report.unchanged), len(report.deleted),
-                   len(report.quarantined), report.chunks, report.embedded))
+                   len(failed), len(skipped), report.chunks, report.embedded))
     )
     console.print(table)
-    if report.quarantined:
-        console.print("[yellow]quarantined:[/yellow]")
-        for uri, reason in sorted(report.quarantined.items()):
+    for title, listed in (("quarantined", failed), ("skipped, never read", skipped)):
+        if listed:
+            console.print(f"[yellow]{title}:[/yellow]")
+        for uri, reason in sorted(listed.items()):
             console.print(f"  {escape(path_or_url(uri))}: {escape(reason)}")
 
 
@@ -212,12 +215,14 @@ def status() -> None:
     ws = workspace()
     records = ws.manifest.all().values()
     indexed = [r for r in records if r.status == "indexed"]
-    quarantined = [r for r in records if r.status == "quarantined"]
+    quarantined = [r for r in records if r.status == "quarantined" and r.stage != SKIPPED]
+    skipped = [r for r in records if r.status == "quarantined" and r.stage == SKIPPED]
     live, _ = ws.versions.alias()
     role = "live" if live == ws.version else f"not live; live is {live}" if live else "not built yet"
     console.print(f"data directory: {ws.settings.data_dir}  index: {ws.settings.index.backend}")
     console.print(f"configured index version: {ws.version} ({role})")
-    console.print(f"{len(indexed)} documents indexed ({sum(r.chunks for r in indexed)} chunks), {len(quarantined)} quarantined")
+    console.print(f"{len(indexed)} documents indexed ({sum(r.chunks for r in indexed)} chunks), "
+                  f"{len(quarantined)} quarantined, {len(skipped)} skipped (never read)")
     scanned = [r for r in indexed if r.ocr_pages]
     if scanned:
         console.print(f"{len(scanned)} read by OCR:")
@@ -226,7 +231,7 @@ def status() -> None:
         console.print(f"  {escape(path_or_url(r.source_uri))}: {r.ocr_pages} of {r.pages} page(s) OCR'd, {confidence}")
         for note in (r.notes or "").splitlines():
             console.print(f"    [yellow]{escape(note)}[/yellow]")
-    for r in quarantined:
+    for r in quarantined + skipped:
         console.print(f"  [yellow]{escape(path_or_url(r.source_uri))}[/yellow] ({r.stage}): {escape(r.error or '')}")
     if any(r.stage == "tool" for r in quarantined):
         console.print("Documents quarantined at stage 'tool' are tried again by every ingestion once the program is installed.")

@@ -33,11 +33,14 @@ def test_ingest_search_status(tmp_path):
     docs.mkdir()
     (docs / "policy.md").write_text("# Travel\n\nHotels are capped at 180 euros per night.\n\n# Leave\n\nParental leave lasts sixteen weeks.\n")
     (docs / "bad.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (tmp_path / "passwd").write_text("root:x:0:0 secret\n")
+    (docs / "notes.txt").symlink_to(tmp_path / "passwd")  # a link out of the source
     data = tmp_path / "data"
     first = run(["ingest", str(docs)], data)
     assert "quarantined" in first.stdout and "bad.pdf" in first.stdout
-    summary = first.stdout
+    summary = " ".join(first.stdout.split())
     assert "ingest summary" in summary
+    assert "skipped, never read: " in summary and "notes.txt: a symbolic link that leads outside the source" in summary
     hits = [json.loads(line) for line in run(["search", "hotel price per night", "-k", "2", "--json"], data).stdout.splitlines()]
     assert hits[0]["rank"] == 1 and "180 euros" in hits[0]["text"] and hits[0]["source"].endswith("policy.md")
     assert hits[0]["section"] == "Travel"
@@ -46,7 +49,8 @@ def test_ingest_search_status(tmp_path):
     nothing = run(["search", "hotel", "--json", "--doc-id", "no-such-document"], data)
     assert nothing.stdout == "" and "no results" in nothing.stderr  # stdout stays JSON lines
     status = run(["status"], data).stdout
-    assert "1 documents indexed" in status and "1 quarantined" in status
+    assert "1 documents indexed" in status and "1 quarantined, 1 skipped (never read)" in status
+    assert f"{docs}/notes.txt (skipped)" in " ".join(status.split())
     assert f"{docs}/bad.pdf (parse)" in " ".join(status.split())  # the path, not its percent-encoded URI
 
 

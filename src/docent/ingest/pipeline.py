@@ -24,7 +24,7 @@ from docent.ingest.chunk import chunk_elements, doc_id_for, token_counter
 from docent.ingest.identity import identify
 from docent.ingest.manifest import DocumentRecord, Manifest
 from docent.ingest.parser_pool import parse_files
-from docent.ingest.plan import Plan, plan_sync
+from docent.ingest.plan import SKIPPED, Plan, plan_sync
 from docent.ingest.sources import SourceFile, list_files, read_bytes
 from docent.ingest.table import labels_only
 from docent.ingest.worker import WorkResult
@@ -41,12 +41,22 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
-    quarantined: dict[str, str] = field(default_factory=dict)  # uri -> "stage: reason"
+    quarantined: dict[str, str] = field(default_factory=dict)  # uri -> "stage: reason" (skipped files too)
     deletion_blocked: str | None = None
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """The files never read by rule (links, special files): uri -> reason."""
+        return {u: why.removeprefix(f"{SKIPPED}: ") for u, why in self.quarantined.items() if why.startswith(f"{SKIPPED}: ")}
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """The files read and quarantined (they could not be parsed or broke a limit): uri -> "stage: reason"."""
+        return {u: why for u, why in self.quarantined.items() if not why.startswith(f"{SKIPPED}: ")}
 
     def timed(self, stage: str, started: float) -> None:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - started
@@ -114,6 +124,8 @@ class Ingestor:
     def record_plan(self, plan: Plan, report: IngestReport) -> None:
         report.unchanged.extend(f.uri for f in plan.unchanged)
         report.deletion_blocked = plan.deletion_blocked
+        for f, reason in plan.skipped:
+            self.quarantine(f.uri, f, "", SKIPPED, reason, report)
         for f, reason in plan.refused:
             self.quarantine(f.uri, f, "", "read", reason, report)
 

@@ -6,6 +6,8 @@ which every run tries again, so installing the program is all it takes.
 Files under the root that the listing no longer shows are to be deleted, unless that would
 remove more than ``sync.max_delete_share`` of the root's documents: a truncated or failed
 listing must never empty the index, so such a plan deletes nothing and says why.
+Files the listing refused (a link out of the source, a FIFO) are skipped: recorded unread, at
+stage "skipped", so every listing of quarantines shows them apart, with their reason.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from docent.ingest.manifest import DocumentRecord
 from docent.ingest.sources import SourceFile, normalise_root
 from docent.settings import Settings
 
+SKIPPED = "skipped"  # the stage of a file never read (sync.symlinks, special files)
+
 
 @dataclass
 class Plan:
     todo: list[SourceFile] = field(default_factory=list)  # new, or size/mtime changed: read, hash, maybe parse
     unchanged: list[SourceFile] = field(default_factory=list)
-    refused: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason): quarantined unread
+    skipped: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason): never read, by rule
+    refused: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason): quarantined unread (too big)
     gone: list[DocumentRecord] = field(default_factory=list)  # to delete (empty when the guard tripped)
     deletion_blocked: str | None = None  # why deletions were held back
 
@@ -47,7 +52,7 @@ def plan_sync(
         rec = known.get(doc_id_for(f.uri))
         same_stat = rec is not None and rec.size == f.size and rec.mtime == f.mtime
         if f.refused and not (same_stat and rec.status == "quarantined"):  # never left indexed
-            plan.refused.append((f, f.refused))
+            plan.skipped.append((f, f.refused))
         elif same_stat and (rec.status == "indexed" or not (retry_quarantined or rec.stage == "tool")):
             plan.unchanged.append(f)
         elif f.size > limit:

@@ -143,15 +143,16 @@ def test_labels_only_keeps_labels_and_years_and_leaves_prose_alone():
                                  "June 30, 2023 | 2022\nTotal assets\nOther\nRevenue grew 12% in 2023.")
 
 
-def test_a_link_out_of_the_source_is_quarantined_unread_and_its_target_never_indexed(ws, corpus, tmp_path):
+def test_a_link_out_of_the_source_is_skipped_unread_and_its_target_never_indexed(ws, corpus, tmp_path):
     secret = tmp_path / "private" / "shadow.txt"
     secret.parent.mkdir()
     secret.write_text("root:x:0:0 the vault passphrase is correct-horse-battery-staple\n")
     (corpus / "notes.txt").symlink_to(secret)
     report = ws.ingest(str(corpus))
     link = (corpus / "notes.txt").as_uri()
-    assert "outside the source" in report.quarantined[link]
-    assert ws.manifest.all()[doc_id_for(link)].status == "quarantined"
+    assert "outside the source" in report.skipped[link] and link not in report.failed
+    record = ws.manifest.all()[doc_id_for(link)]
+    assert (record.status, record.stage) == ("quarantined", "skipped")
     hits = ws.retriever.search("vault passphrase", k=10)
     assert hits and not any("passphrase" in h.chunk.text for h in hits)
     assert ws.ingest(str(corpus)).quarantined == {}  # unchanged on the next run: nothing read again
