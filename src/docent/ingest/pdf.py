@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from docent.ingest.ocr import OcrOptions, recognise_all, unavailable
-from docent.ingest.progress import tick
 from docent.ingest.pdf_pages import Line, Page, read_pages
 from docent.ingest.pdf_tables import FoundTable, detect, inside, to_html
+from docent.ingest.progress import tick
 from docent.ingest.scan import ScanReport, elements_from
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-
 from docent.ingest.parser_pool import parse_files
 from docent.ingest.sources import list_files
 from docent.settings import ParseSettings
