@@ -55,14 +55,17 @@ class OpenVinoSentenceModel:
     def get_embedding_dimension(self) -> int:
         return int(self.output.get_partial_shape()[-1].get_length())
 
-    def encode(self, texts: list[str], batch_size: int = 32, convert_to_numpy: bool = True) -> np.ndarray:
-        """Pooled (not yet normalised) float32 rows for ``texts``, in their order."""
+    def encode(self, texts: list[str], batch_size: int = 32, convert_to_numpy: bool = True,
+               normalize_embeddings: bool = False) -> np.ndarray:
+        """Pooled float32 rows for ``texts``, in their order (unit length with ``normalize_embeddings``)."""
         cleaned = [t.strip().lower() if self.lower else t.strip() for t in texts]
         encodings = self.tokenizer.encode_batch(cleaned)
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out = np.zeros((len(texts), self.get_embedding_dimension()), dtype=np.float32)
         for batch in _batches(order, [len(e.ids) for e in encodings], batch_size):
             out[batch] = self._run([encodings[i] for i in batch])
+        if normalize_embeddings:
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
 
     def _run(self, encodings: list) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""A person's `docent ingest` and a Dagster run of the same folder at once, on SQLite and on
-Postgres: both wait for the index's writer lock, both then write, and every document ends up
+"""Two people's `docent ingest` and a Dagster run of the same folder at once, on SQLite and on
+Postgres: all three wait for the index's writer lock, all then write, and every document ends up
 indexed once (no duplicate chunk id, index rows equal to the manifest's)."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Waiting(logging.Handler):
 
 
 @pytest.mark.slow
-def test_a_cli_ingest_and_a_dagster_run_at_once_index_each_document_once(defs, instance, corpus, tick, run_all,
+def test_two_cli_ingests_and_a_dagster_run_at_once_index_each_document_once(defs, instance, corpus, tick, run_all,
                                                                          state_url, tmp_path):
     ws = defs.resources["docent"].workspace
     requests, _ = tick()
@@ -61,17 +61,18 @@ def test_a_cli_ingest_and_a_dagster_run_at_once_index_each_document_once(defs, i
     results: list = []
     try:
         with exclusive(engine_for(state_url), f"write-{ws.manifest.version}", 5):  # both must queue behind it
-            cli = subprocess.Popen([sys.executable, "-m", "docent.cli", "ingest", str(corpus)], env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            clis = [subprocess.Popen([sys.executable, "-m", "docent.cli", "ingest", str(corpus)], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
             dagster = threading.Thread(target=lambda: results.extend(run_all(requests)))
             dagster.start()
-            cli_waits = next((line for line in cli.stderr if "another ingestion" in line), "")  # until it waits
+            waits = [next((line for line in cli.stderr if "another ingestion" in line), "") for cli in clis]
             assert waiting.seen.wait(120), "the Dagster run never reached the lock"
         dagster.join(300)
-        out, errs = cli.communicate(timeout=300)
+        ends = [cli.communicate(timeout=300) for cli in clis]
     finally:
         logging.getLogger("docent.ingest").removeHandler(waiting)
-    assert cli_waits and cli.returncode == 0, out + errs
+    for cli, waited, (out, errs) in zip(clis, waits, ends):
+        assert waited and cli.returncode == 0, out + errs  # each queued behind the lock, then finished
     assert [r.success for r in results] == [True]
 
     records = ws.manifest.all()
