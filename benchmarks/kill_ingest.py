@@ -7,12 +7,15 @@ full run), then runs ``docent ingest`` again to the end and checks the index aga
 - lost: a file of the folder that is not indexed, or indexed with fewer rows than its chunks;
 - duplicated: a chunk id stored twice, or rows of a document the manifest does not hold as indexed.
 
-    python benchmarks/kill_ingest.py [--rounds 20] [--files 120] [--seed 7] [--state-url postgresql://…]
+    python benchmarks/kill_ingest.py [--rounds 20] [--files 120] [--seed 7] [--state-url postgresql+psycopg://…]
+
+A Postgres state store gets a schema of its own for the run (dropped after it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -21,7 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from docent.index.promotion import count_mismatches
 from docent.settings import load_settings
@@ -82,6 +89,23 @@ def check(folder: Path) -> dict[str, int]:
         ws.close()
 
 
+@contextlib.contextmanager
+def own_schema(url: str | None) -> Iterator[str | None]:
+    """A Postgres URL gets a schema of its own for the run, dropped after it, so runs never meet."""
+    if not url or not url.startswith("postgresql"):
+        yield url
+        return
+    schema, admin = f"docent_kill_{uuid.uuid4().hex[:10]}", sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=20)
@@ -90,12 +114,12 @@ def main() -> None:
     ap.add_argument("--state-url", help="SQLAlchemy URL of the state store (default: SQLite in the data directory)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory(prefix="docent-kill-") as work:
+    with tempfile.TemporaryDirectory(prefix="docent-kill-") as work, own_schema(args.state_url) as state_url:
         folder, data = Path(work) / "docs", Path(work) / "data"
         folder.mkdir()
         os.environ["DOCENT_DATA_DIR"] = str(data)
-        if args.state_url:
-            os.environ["DOCENT_STATE__URL"] = args.state_url
+        if state_url:
+            os.environ["DOCENT_STATE__URL"] = state_url
         env = dict(os.environ)
         ingest(folder, env)  # the empty folder: the model is exported once, outside the runs measured
         for n in range(args.files):

@@ -82,7 +82,7 @@ def _result(future, beat: str, stall_s: float, ceiling_s: float) -> WorkResult:
                     raise
             last = last_beat(beat)
             if last is not None and last.idle_s > stall_s and future.cancel():  # cancel kills the parser
-                return WorkResult("", error=f"parsing made no progress for {stall_s:g} s at {last.step} "
+                return WorkResult("", error=f"parsing made no progress for {stall_s:g} s at {last.step or 'a step it was naming'} "
                                   "(parsing.timeout_s): stopped", stage="parse")
     except FutureTimeout:
         return WorkResult("", error=f"parsing took longer than {ceiling_s:g} s in all (parsing.file_timeout_s), "

@@ -135,8 +135,8 @@ def _remote_refusal(fs: fsspec.AbstractFileSystem, name: str, root: str, info: d
         return ("a symbolic link whose target this source does not report (sync.symlinks is within_source): "
                 "never read; set sync.symlinks: follow to read such links")
     target = posixpath.normpath(posixpath.join(posixpath.dirname(name), destination))
-    top = root.rstrip("/")
-    inside = not target.startswith(("/", "..")) if not top else target.startswith(top + "/")
+    # a root of "" is a namespace of relative names (a dir:// view); "/" or "bucket/docs" are absolute
+    inside = target.startswith(root.rstrip("/") + "/") if root else not target.startswith(("/", ".."))
     if not inside:
         return OUTSIDE
     try:
