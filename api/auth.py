@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from api.errors import ApiError
 from docent.access import Principal
@@ -15,3 +17,6 @@ def principal(request: Request) -> Principal:
         raise ApiError(401, "unauthorized", "send an API key: `Authorization: Bearer dk_…` (make one with "
                        "`docent keys create NAME`)", {"WWW-Authenticate": 'Bearer realm="docent"'})
     return request.app.state.keys.principal(credential)  # KeyRefused → 401, recorded in the audit log
+
+
+Caller = Annotated[Principal, Depends(principal)]

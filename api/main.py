@@ -9,8 +9,10 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors, messages, openai_compat, search
+from api.limits import BodyLimit, RateLimits
 from api.relay import Relays
 from docent.review.api_keys import ApiKeys
 from docent.settings import load_settings
@@ -20,7 +22,8 @@ from docent.settings import load_settings
 async def lifespan(app: FastAPI):
     from docent.workspace import Workspace
 
-    ws = Workspace(load_settings())
+    ws = Workspace(app.state.settings)
+    app.state.rate_limits = RateLimits(ws.settings.api.rate_limit, ws.settings.cache.redis_url)
     ws.chat.warm_up()
     app.state.keys, app.state.chat, app.state.retriever = ApiKeys(ws.settings.state_url), ws.chat, ws.retriever
     app.state.relays = Relays(ws.settings.api.disconnect_grace_s, ws.settings.api.replay_s)
@@ -32,9 +35,16 @@ async def lifespan(app: FastAPI):
 
 
 def create_app() -> FastAPI:
+    settings = load_settings()
     app = FastAPI(title="Docent", version="1", lifespan=lifespan,
                   description="Ask your documents, with citations. Authenticate with `Authorization: Bearer <API key>`.")
+    app.state.settings = settings
     errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=int(settings.api.max_body_mb * 2**20))
+    if settings.api.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "Retry-After"])
     app.include_router(messages.router)
     app.include_router(openai_compat.router)
     app.include_router(search.router)

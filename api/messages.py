@@ -10,21 +10,20 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import principal
+from api.auth import Caller
 from api.errors import ApiError
+from api.limits import Asker
 from api.relay import HEARTBEAT, Relay, StaleEventId, event_id, position
-from docent.access import Principal
 from docent.chat.events import ErrorEvent, FinalEvent
 from docent.chat.states import TERMINAL, State
 from docent.store.records import ConversationRecord, MessageRecord
 
 router = APIRouter(prefix="/v1", tags=["chat"])
-Caller = Annotated[Principal, Depends(principal)]
 HEARTBEAT_S = 15.0
 
 
@@ -75,7 +74,7 @@ def _conversation(c: ConversationRecord) -> Conversation:
 
 
 @router.post("/messages", status_code=202, response_model=Accepted)
-async def ask(body: Question, caller: Caller, request: Request) -> Accepted:
+async def ask(body: Question, caller: Asker, request: Request) -> Accepted:
     """Record a question as ``queued`` (auth, validation, limits, one write); stream its answer from ``stream_url``."""
     service = request.app.state.chat
     message_id = await run_in_threadpool(service.start, caller, body.question, body.conversation_id, body.filters)

@@ -13,19 +13,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import principal
+from api.auth import Caller
 from api.errors import ApiError
-from docent.access import Principal
+from api.limits import Asker
 
 router = APIRouter(prefix="/v1", tags=["openai"])
-Caller = Annotated[Principal, Depends(principal)]
 MODEL = "docent"
 
 
@@ -75,7 +74,7 @@ def _extension(final: Any, conversation_id: str) -> dict:
 
 
 @router.post("/chat/completions")
-async def completions(body: Completion, caller: Caller, request: Request) -> Any:
+async def completions(body: Completion, caller: Asker, request: Request) -> Any:
     """Ask as an OpenAI client would; ``stream: true`` sends ``chat.completion.chunk`` events, then ``[DONE]``."""
     service = request.app.state.chat
     question, history = _question(body)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import principal
+from api.auth import Caller
 from api.errors import ApiError
-from docent.access import Action, Principal, require
+from docent.access import Action, require
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -30,7 +30,7 @@ class Hit(BaseModel):
 
 @router.get("/search", response_model=list[Hit])
 async def search(
-    caller: Annotated[Principal, Depends(principal)],
+    caller: Caller,
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="what to look for")],
     k: Annotated[int, Query(ge=1, le=100, description="how many chunks")] = 10,

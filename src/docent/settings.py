@@ -210,6 +210,22 @@ class ApiSettings(BaseModel):
                                       "cancelled after this long, unless a reader comes back (Last-Event-ID)")
     replay_s: float = Field(60.0, ge=0, description="how long a finished answer's events stay in memory for readers "
                             "that come back (after that, its final event is read from the store)")
+    rate_limit: str = Field("30/minute", description="questions (POST /v1/messages, /v1/chat/completions) one "
+                            "principal may ask, e.g. 30/minute or 500/day; shared through cache.redis_url when set")
+    max_body_mb: float = Field(1.0, gt=0, description="larger request bodies are refused with 413 before they are read")
+    cors_origins: list[str] = Field([], description="web origins allowed to call the API from a browser, "
+                                    "e.g. [https://intranet.example.com]; none by default")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a rate such as 30/minute, 10 per second or 500/day") from None
+        return v
 
 
 class AlertSettings(BaseModel):
