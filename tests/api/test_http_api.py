@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -44,11 +45,19 @@ def test_every_route_refuses_a_missing_forged_or_revoked_key_and_a_disabled_owne
     from docent.review.users import UserStore
     from docent.store.audit import AuditLog
 
-    revoked, disabled = api.key("mo"), api.key("ann")
+    import sqlalchemy as sa
+
+    from docent.store.db import engine_for
+
+    revoked, disabled, expired = api.key("mo"), api.key("ann"), api.key("bo")
     ApiKeys(api.state_url).revoke(ADMIN, revoked.split("_")[1])
     UserStore(api.state_url).disable(ADMIN, "ann")
+    with engine_for(api.state_url).begin() as conn:  # a key whose lifetime ran out yesterday
+        conn.execute(sa.text("UPDATE api_keys SET expires_at = :t WHERE prefix = :p"),
+                     {"t": datetime.now(timezone.utc) - timedelta(days=1), "p": expired.split("_")[1]})
     for credential, says in ((None, "send an API key"), ("dk_abcdefgh_" + "x" * 43, "invalid API key"),
-                             ("Basic bW86cGFzcw==", "send an API key"), (revoked, "revoked"), (disabled, "disabled")):
+                             ("Basic bW86cGFzcw==", "send an API key"), (revoked, "revoked"), (disabled, "disabled"),
+                             (expired, "expired")):
         headers = {"Authorization": credential if credential and credential.startswith("Basic") else f"Bearer {credential}"}
         for method, path in ROUTES:
             response = httpx.request(method, api.url + path, headers=headers if credential else {}, json={},
@@ -56,8 +65,21 @@ def test_every_route_refuses_a_missing_forged_or_revoked_key_and_a_disabled_owne
             assert response.status_code == 401, (credential, path, response.text)
             assert response.headers["www-authenticate"].startswith("Bearer")
             assert says in response.json()["error"]["message"]
-    assert {"forged", "revoked", "disabled"} <= {r.reason for r in AuditLog(api.state_url).recent(200)}
+    assert {"forged", "revoked", "disabled", "expired"} <= {r.reason for r in AuditLog(api.state_url).recent(300)}
     UserStore(api.state_url).enable(ADMIN, "ann")
+
+
+@pytest.mark.parametrize("username", ["mo", "alice", "ann", "root"])  # member, reviewer, analyst, admin
+def test_every_role_may_use_every_route_on_its_own_answers(api, username):
+    with api.client(api.key(username)) as client:
+        mine = asked(client, "How many weeks of parental leave?")
+        assert [e for _, e, _ in events(client, mine["stream_url"])][-1] == "final"
+        for path in (f"/v1/messages/{mine['message_id']}", "/v1/conversations", f"/v1/conversations/{mine['conversation_id']}",
+                     "/v1/search?q=leave", "/v1/models"):
+            assert client.get(path).status_code == 200, path
+        assert client.post(f"/v1/messages/{mine['message_id']}/cancel").status_code == 202
+        done = client.post("/v1/chat/completions", json={"model": "docent", "messages": [{"role": "user", "content": "Hotel cap?"}]})
+        assert done.status_code == 200 and done.json()["choices"][0]["message"]["content"]
 
 
 def test_a_question_is_a_command_then_a_server_sent_event_stream_then_a_replay(api):
