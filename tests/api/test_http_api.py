@@ -41,12 +41,11 @@ def asked(client: httpx.Client, question: str = QUESTION, **extra) -> dict:
 
 
 def test_every_route_refuses_a_missing_forged_or_revoked_key_and_a_disabled_owner(api):
+    import sqlalchemy as sa
+
     from docent.review.api_keys import ApiKeys
     from docent.review.users import UserStore
     from docent.store.audit import AuditLog
-
-    import sqlalchemy as sa
-
     from docent.store.db import engine_for
 
     revoked, disabled, expired = api.key("mo"), api.key("ann"), api.key("bo")
