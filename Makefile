@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 export SCARF_NO_ANALYTICS := true
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup tools demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app bench-eval bench-golden bench-reports bench-ocr bench-hostile bench-kill bench-load
+.PHONY: setup tools demo test browser up lock clean-data bench-retrieval bench-ingest bench-query bench-embed bench-dagster bench-sensor bench-bluegreen bench-chat bench-app bench-eval bench-golden bench-reports bench-ocr bench-hostile bench-kill bench-load bench-api
 
 setup: $(VENV)/.installed tools
 
@@ -114,6 +114,8 @@ bench-reports: setup
 	$(BIN)/python benchmarks/reports.py --data $(DATA)/financebench-dev
 bench-ocr: setup
 	$(BIN)/python benchmarks/ocr.py --fixtures $(DATA)/parser-fixtures/example-docs
+bench-api: setup
+	$(BIN)/python benchmarks/api_latency.py --asks 100 --streams 200
 bench-hostile: setup
 	$(BIN)/python benchmarks/hostile.py
 bench-kill: setup
