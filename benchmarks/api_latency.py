@@ -125,7 +125,7 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.2)
             keys = keys_for(ws.settings.state_url, args.streams + 2)
-            results = asyncio.run(measure(base, ws, keys, args, fake, run))
+            results = asyncio.run(measure(base, ws, keys, args, fake, run, server))
             results["server_rss_mib_idle"] = results.pop("rss_idle")
         finally:
             server.terminate()
@@ -134,7 +134,8 @@ def main() -> None:
     print(json.dumps(results, indent=2))
 
 
-async def measure(base: str, ws: Workspace, keys: list[str], args, fake: FakeLLMServer, run: str) -> dict:
+async def measure(base: str, ws: Workspace, keys: list[str], args, fake: FakeLLMServer, run: str,
+                  serve: psutil.Process) -> dict:
     limits = httpx.Limits(max_connections=args.streams + 16, max_keepalive_connections=args.streams + 16)
     async with httpx.AsyncClient(base_url=base, timeout=120, trust_env=False, limits=limits) as client:
         for q in QUESTIONS:  # warm both paths
@@ -146,8 +147,6 @@ async def measure(base: str, ws: Workspace, keys: list[str], args, fake: FakeLLM
             commands.append(command)
             http.append(ttft)
             local.append(await in_process_ask(ws, QUESTIONS[i % len(QUESTIONS)]))
-        serve = next(c for c in psutil.Process().children() if "serve" in " ".join(c.cmdline()))
-
         def rss() -> int:  # `docent serve` and the uvicorn process it runs
             return sum(p.memory_info().rss for p in [serve, *serve.children(recursive=True)])
 
