@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 from collections import deque
 from collections.abc import Iterator
@@ -31,6 +32,25 @@ from docent.settings import ParseSettings
 
 OCR_SUFFIXES = {"pdf", "jpeg", "tif", *IMAGE_KINDS}
 PARSE_AHEAD = 512  # files queued to the parser processes while the consumer works
+BEATS_PREFIX = "docent-parsing-"  # + the run's pid: its parsers' heartbeat files
+
+
+def sweep_heartbeats() -> None:
+    """Remove the heartbeat folders of runs that were killed (SIGKILL leaves them): their pid is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{BEATS_PREFIX}*-*"):
+        pid = folder.name.removeprefix(BEATS_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def parse_files(
@@ -46,7 +66,8 @@ def parse_files(
     ctx = multiprocessing.get_context("spawn")
     workers = min(settings.workers, len(files))
     limits = (kinds, settings.max_worker_memory_mb)
-    with (tempfile.TemporaryDirectory(prefix="docent-parsing-") as beats,
+    sweep_heartbeats()
+    with (tempfile.TemporaryDirectory(prefix=f"{BEATS_PREFIX}{os.getpid()}-") as beats,
           ProcessPool(max_workers=workers, context=ctx, initializer=warm_up, initargs=limits) as pool):
 
         def submit(n: int, f: SourceFile):

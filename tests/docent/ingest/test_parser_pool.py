@@ -3,12 +3,13 @@ that holds the parser up is stopped and named, and a whole-file ceiling still ho
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pytest
 
-from docent.ingest.parser_pool import parse_files
+from docent.ingest.parser_pool import BEATS_PREFIX, parse_files
 from docent.ingest.sources import list_files
 from docent.settings import ParseSettings
 from tests.pdf_writer import escape, write_pdf
@@ -52,3 +53,19 @@ def test_the_whole_file_ceiling_stops_a_file_even_while_it_progresses(folder: Pa
     assert long.elements is None
     assert "longer than 1.5 s in all (parsing.file_timeout_s), although it was making progress" in long.error
     assert results["note.txt"][1].elements
+
+
+def test_the_heartbeat_folder_of_a_killed_run_is_swept_by_the_next(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that has ended: what a run killed with SIGKILL leaves behind
+    stale = Path(tempfile.mkdtemp(prefix=f"{BEATS_PREFIX}{gone.pid}-"))
+    (stale / "0").write_text("page 3 of 9")
+    live = Path(tempfile.mkdtemp(prefix=f"{BEATS_PREFIX}{os.getpid()}-"))  # a run still going
+    (tmp_path / "note.txt").write_text("A note.")
+    [(_, result)] = parse_files(list(list_files(str(tmp_path))), {}, ParseSettings(ocr="off"))
+    assert result.elements and not stale.exists() and live.exists()
+    live.rmdir()
