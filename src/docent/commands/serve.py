@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 
 import typer
@@ -22,4 +22,6 @@ def serve_command(
     args = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--app-dir", str(PROJECT_ROOT),
             "--host", host, "--port", str(port), "--workers", str(workers), "--no-access-log"]
     typer.echo(f"Docent API on http://{host}:{port} (docs: /docs)")
-    raise typer.Exit(subprocess.call(args, cwd=PROJECT_ROOT))
+    sys.stdout.flush()
+    os.chdir(PROJECT_ROOT)
+    os.execv(sys.executable, args)  # uvicorn takes this process: a signal to `docent serve` reaches it, nothing is orphaned
