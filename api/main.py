@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors, messages, openai_compat, search
+from api import documents, errors, evaluation, messages, openai_compat, review, search, usage
 from api.limits import BodyLimit, RateLimits
 from api.relay import Relays
 from docent.review.api_keys import ApiKeys
@@ -48,6 +48,8 @@ def create_app() -> FastAPI:
     app.include_router(messages.router)
     app.include_router(openai_compat.router)
     app.include_router(search.router)
+    for routes in (review, documents, evaluation, usage):
+        app.include_router(routes.router)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict:

@@ -1,0 +1,7 @@
+"""Placeholder: routes being written (issue 16)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1", tags=["review"])
