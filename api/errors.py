@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from docent.access import PermissionDenied
-from docent.chat.request import Busy, ChatRequestError, UnknownId
+from docent.chat.request import Busy, ChatRequestError, UnknownId, UnknownIndexVersion
 from docent.review.api_keys import KeyRefused
 
 log = logging.getLogger("docent.api")
@@ -47,6 +47,7 @@ def install(app: FastAPI) -> None:
     """The exception handlers (core refusals → statuses) and the request-id middleware."""
     refusals: list[tuple[type[Exception], int, str]] = [
         (KeyRefused, 401, "unauthorized"), (PermissionDenied, 403, "forbidden"), (UnknownId, 404, "not_found"),
+        (UnknownIndexVersion, 404, "model_not_found"),
         (Busy, 429, "busy"), (ChatRequestError, 400, "bad_request"),
     ]
     for kind, status, code in refusals:

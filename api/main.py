@@ -15,6 +15,7 @@ from api import documents, errors, evaluation, messages, openai_compat, review, 
 from api.limits import BodyLimit, RateLimits
 from api.relay import Relays
 from docent.review.api_keys import ApiKeys
+from docent.review.oidc import AccessTokens
 from docent.settings import load_settings
 
 
@@ -26,7 +27,9 @@ async def lifespan(app: FastAPI):
     app.state.rate_limits = RateLimits(ws.settings.api.rate_limit, ws.settings.cache.redis_url)
     ws.chat.warm_up()
     app.state.keys, app.state.chat, app.state.retriever = ApiKeys(ws.settings.state_url), ws.chat, ws.retriever
+    app.state.versions = ws.versions
     app.state.relays = Relays(ws.settings.api.disconnect_grace_s, ws.settings.api.replay_s)
+    app.state.oidc = AccessTokens.configured(ws.settings.api, ws.settings.state_url)  # None: API keys only
     try:
         yield
     finally:

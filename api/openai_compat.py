@@ -1,7 +1,8 @@
 """OpenAI-compatible chat: ``POST /v1/chat/completions`` (streamed or not) and ``GET /v1/models``, so the
 official ``openai`` client and any tool that speaks that API work by changing ``base_url`` and ``api_key``.
 
-The last user message is the question and the earlier user/assistant turns are its history (system
+The model ``docent`` answers from the live index version, ``docent/<version>`` (id or unique prefix;
+listed once built) from that one, e.g. a new version before it goes live. The last user message is the question and the earlier user/assistant turns are its history (system
 messages and sampling parameters are accepted and ignored: Docent's prompt and model are the server's).
 The answer keeps its ``[n]`` markers; its sources travel in the ``docent`` field of the response (and
 of the last streamed chunk): ``{"message_id", "conversation_id", "citations", "held", "state", "cache_hit"}``.
@@ -50,17 +51,24 @@ class Completion(BaseModel):
 
 
 @router.get("/models")
-def models(caller: Caller) -> dict:
-    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "docent"}]}
+async def models(caller: Caller, request: Request) -> dict:
+    """``docent`` answers from the live index; ``docent/<version>`` from that built index version."""
+    versions = await run_in_threadpool(request.app.state.versions.all)
+    built = [{"id": f"{MODEL}/{v.version}", "object": "model", "created": int(v.built_at.timestamp()),
+              "owned_by": "docent"} for v in versions if v.built_at is not None]
+    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "docent"}, *built]}
 
 
-def _question(body: Completion) -> tuple[str, list[tuple[str, str]]]:
-    if body.model != MODEL:
-        raise ApiError(404, "model_not_found", f"no model {body.model!r}: use {MODEL!r} (GET /v1/models)")
+def _question(body: Completion) -> tuple[str, list[tuple[str, str]], str | None]:
+    """The question, its history, and the index version the model names (None: the live one)."""
+    name, _, version = body.model.partition("/")
+    if name != MODEL or (body.model != MODEL and not version):
+        raise ApiError(404, "model_not_found", f"no model {body.model!r}: use {MODEL!r} or {MODEL}/<index version> "
+                       "(GET /v1/models)")
     turns = [(t.role, t.text()) for t in body.messages if t.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise ApiError(400, "bad_request", "the last message must be the user's question")
-    return turns[-1][1], turns[:-1]
+    return turns[-1][1], turns[:-1], version or None
 
 
 def _usage(final: Any) -> dict:
@@ -77,11 +85,11 @@ def _extension(final: Any, conversation_id: str) -> dict:
 async def completions(body: Completion, caller: Asker, request: Request) -> Any:
     """Ask as an OpenAI client would; ``stream: true`` sends ``chat.completion.chunk`` events, then ``[DONE]``."""
     service = request.app.state.chat
-    question, history = _question(body)
-    message_id = await run_in_threadpool(service.start, caller, question, None, None, None, history)
+    question, history, version = _question(body)
+    message_id = await run_in_threadpool(service.start, caller, question, None, None, None, history, version)
     conversation_id = (await run_in_threadpool(service.answer, caller, message_id)).conversation_id
     events = service.stream(caller, message_id)
-    base = {"id": f"chatcmpl-{message_id}", "created": int(time.time()), "model": MODEL}
+    base = {"id": f"chatcmpl-{message_id}", "created": int(time.time()), "model": body.model}
     if body.stream:
         usage_chunk = bool((body.stream_options or {}).get("include_usage"))
         return StreamingResponse(_chunks(events, base, conversation_id, usage_chunk), media_type="text/event-stream")

@@ -39,7 +39,13 @@ class ChatDeps:
     answer_cache: AnswerCache | None = None
     review_queue: ReviewQueue | None = None  # answers the review policy picks go there
     feedback: FeedbackStore | None = None  # askers' votes
+    readers: Callable[[str], Retriever] | None = None  # a built index version's retriever, by id or prefix
 
-    def reader(self) -> Retriever:
-        """The retriever answering now (the live index version when it can change)."""
+    def reader(self, version: str | None = None) -> Retriever:
+        """The retriever of index ``version`` (a ValueError saying why when it cannot answer), else the one
+        answering now: the live version when it can change."""
+        if version is not None:
+            if self.readers is None:
+                raise ValueError("this chat answers from one index only: ask without an index version")
+            return self.readers(version)
         return self.retriever.current() if hasattr(self.retriever, "current") else self.retriever

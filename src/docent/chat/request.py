@@ -15,6 +15,10 @@ class UnknownId(ChatRequestError):
     """No such conversation or answer among the principal's own (another person's reads the same)."""
 
 
+class UnknownIndexVersion(ChatRequestError):
+    """An index version to answer from that does not exist, is ambiguous, or is not built yet."""
+
+
 class Busy(ChatRequestError):
     """Too many answers in progress (for the process, or for this person): try again shortly."""
 
@@ -33,3 +37,4 @@ class Request:
     command_ms: float | None = None
     picture: Picture | None = None  # attached to the question; kept in memory only (not recorded)
     history: list[tuple[str, str]] | None = None  # earlier (role, text) turns sent with it, instead of the stored ones
+    index_version: str | None = None  # answer from this index version, not the live one (kept in memory only)

@@ -30,7 +30,7 @@ from docent.chat.deps import ChatDeps
 from docent.chat.events import ChatEvent
 from docent.chat.finalize import Finalizer
 from docent.chat.registry import Streams
-from docent.chat.request import Busy, ChatRequestError, Request, UnknownId
+from docent.chat.request import Busy, ChatRequestError, Request, UnknownId, UnknownIndexVersion
 from docent.chat.states import TERMINAL, State
 from docent.chat.stream import run_stream
 from docent.generate.local import local_provider
@@ -42,10 +42,11 @@ from docent.store.chat import ChatStore, UnknownConversation
 from docent.store.records import ConversationRecord, MessageRecord
 
 if TYPE_CHECKING:
+    from docent.retrieve import Retriever
     from docent.review.feedback import FeedbackStore
     from docent.review.queue import ReviewQueue
 
-__all__ = ["Busy", "ChatRequestError", "ChatService", "UnknownId"]
+__all__ = ["Busy", "ChatRequestError", "ChatService", "UnknownId", "UnknownIndexVersion"]
 
 log = logging.getLogger("docent.chat")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any control character but tab and newline
@@ -63,12 +64,13 @@ class ChatService:
         finalizer: Finalizer | None = None,
         review_queue: ReviewQueue | None = None,
         feedback: FeedbackStore | None = None,
+        readers: Callable[[str], Retriever] | None = None,
     ):
         self.deps = ChatDeps(
             settings=settings, store=store, retriever=retriever, embed_documents=embed_documents, doc_hashes=doc_hashes,
             finalizer=finalizer or Finalizer(), streams=Streams(),
             owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}", audit=AuditLog(store.url),
-            answer_cache=answer_cache, review_queue=review_queue, feedback=feedback,
+            answer_cache=answer_cache, review_queue=review_queue, feedback=feedback, readers=readers,
         )
         self._swept = float("-inf")
 
@@ -80,6 +82,7 @@ class ChatService:
         ``settings`` replaces the workspace's own for the chat (tests and benchmarks swap models); any
         constructor argument given replaces the workspace's (e.g. ``retriever``: another index version).
         """
+        from docent.index.versions import VersionError
         from docent.ingest.manifest import Manifest
         from docent.review.feedback import FeedbackStore
         from docent.review.queue import ReviewQueue
@@ -92,6 +95,12 @@ class ChatService:
             records = Manifest(settings.state_url, live.version).get_many(doc_ids)
             return {d: r.content_hash for d, r in records.items() if r.status == "indexed"}
 
+        def readers(version: str):
+            found = ws.versions.get(version)
+            if found.built_at is None:
+                raise VersionError(f"index version {found.version} is not built yet: ingest into it first")
+            return ws.reader(found)
+
         def embed_documents(texts: list[str]) -> np.ndarray:
             return embedder.embed(texts)[0]  # cached by text: sources recur across questions
 
@@ -102,6 +111,7 @@ class ChatService:
             "feedback": lambda: FeedbackStore(kwargs["store"].url),
             "retriever": lambda: ws.retriever,
             "doc_hashes": lambda: doc_hashes,
+            "readers": lambda: readers,
         }
         for name, make in defaults.items():
             if name not in kwargs:
@@ -124,12 +134,13 @@ class ChatService:
 
     def start(self, principal: Principal, question: str, conversation_id: str | None = None,
               filters: dict | None = None, picture: bytes | None = None,
-              history: list[tuple[str, str]] | None = None) -> str:
+              history: list[tuple[str, str]] | None = None, index_version: str | None = None) -> str:
         """Validate and record a question as ``queued``; return the answer's message id.
 
         ``picture`` (an attached image) is checked here; the answer's stream reads it, in this process.
         ``history`` — earlier (role, text) turns, user or assistant — stands in for the conversation's stored
         ones (a client that keeps the exchange itself, as OpenAI clients do); it is not recorded.
+        ``index_version`` answers from that built version (by id or prefix) instead of the live one.
         """
         began = time.perf_counter()
         require(principal, Action.ASK)
@@ -149,6 +160,11 @@ class ChatService:
         if history is not None and any(role not in ("user", "assistant") or not isinstance(text, str) or
                                        _CONTROL.search(text) for role, text in history):
             raise ChatRequestError("history turns must be (user|assistant, plain text) pairs")
+        if index_version is not None:
+            try:
+                index_version = self.deps.reader(index_version).version
+            except ValueError as exc:  # unknown, ambiguous or not built
+                raise UnknownIndexVersion(str(exc)) from None
         self.recover(every_s=chat.recovery_s / 2)
         try:
             attached = accept_picture(picture, chat.max_image_mb) if picture is not None else None
@@ -156,7 +172,7 @@ class ChatService:
             raise ChatRequestError(str(exc)) from None
         message_id = str(uuid.uuid4())
         request = Request(message_id, conversation_id or "", question, filters, chat.model, conversation_id is None,
-                          principal.id, picture=attached, history=history)
+                          principal.id, picture=attached, history=history, index_version=index_version)
         refused = self.deps.streams.admit(request, chat.max_active_streams, chat.max_streams_per_user)
         if refused == "process":
             raise Busy(

@@ -120,7 +120,7 @@ async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], 
     out.standalone, trace = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s)
     if trace:
         out.traces.append(trace)
-    reader = deps.reader()
+    reader = deps.reader(req.index_version)
     cache = deps.answer_cache if req.picture is None else None  # a picture's answer is its own
     seen = await asyncio.to_thread(read_picture, req.picture, deps.settings.parsing) if req.picture else ""
     out.retrieval_query = query = f"{out.standalone}\n{seen}" if seen else out.standalone
