@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -215,6 +215,17 @@ class ApiSettings(BaseModel):
     max_body_mb: float = Field(1.0, gt=0, description="larger request bodies are refused with 413 before they are read")
     cors_origins: list[str] = Field([], description="web origins allowed to call the API from a browser, "
                                     "e.g. [https://intranet.example.com]; none by default")
+    oidc_issuer: str | None = Field(None, description="OpenID Connect issuer whose access tokens (JWT) the API accepts "
+                                    "beside API keys, e.g. https://login.example.com/realms/acme; none: API keys only")
+    oidc_audience: str | None = Field(None, description="the aud a token must name (the API's client id or resource); "
+                                      "required with oidc_issuer")
+    oidc_username_claim: str = Field("email", description="the token claim that is the Docent username (like the app: "
+                                     "when it is missing, the name claim)")
+    oidc_jwks_url: str | None = Field(None, description="where the issuer's signing keys are; none: the jwks_uri of "
+                                      "<issuer>/.well-known/openid-configuration")
+    oidc_leeway_s: float = Field(30.0, ge=0, le=300, description="clock skew allowed when checking exp and nbf")
+    oidc_jwks_refresh_s: float = Field(60.0, ge=0, description="a token naming an unknown key id refetches the "
+                                       "issuer's keys at most this often, so junk tokens cannot hammer the issuer")
 
     @field_validator("rate_limit")
     @classmethod
@@ -226,6 +237,13 @@ class ApiSettings(BaseModel):
         except ValueError:
             raise ValueError(f"{v!r} is not a rate such as 30/minute, 10 per second or 500/day") from None
         return v
+
+    @model_validator(mode="after")
+    def _oidc(self) -> ApiSettings:
+        if self.oidc_issuer and not self.oidc_audience:
+            raise ValueError("api.oidc_audience (DOCENT_API__OIDC_AUDIENCE) must be set with api.oidc_issuer: "
+                             "without it any token of the issuer, meant for any application, would be accepted")
+        return self
 
 
 class AlertSettings(BaseModel):

@@ -3,6 +3,10 @@
 It signs in one fixed identity (`--email`, `--name`) without asking anything: `/authorize` redirects straight back to the
 client's `redirect_uri` with a fresh code, and `/token` trades it for an RS256 id_token (key generated at start-up,
 published at `/jwks`). Any client_id and client_secret are accepted. Not secure, never for real use.
+
+For the API's bearer tokens, two test-only endpoints: `POST /test/token` signs an access token with whatever claims it
+is sent (over defaults: this issuer, the fixed identity, five minutes of life), and `POST /test/rotate` makes a new
+signing key (a new kid; the old one stays published), as an issuer rotating its keys does.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from aiohttp import web
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from docent.devtools.local_server import LocalServer, serve_app
 
-_KEY = web.AppKey("key", RSAKey)
+_KEYS = web.AppKey("keys", list)  # RSAKey, the newest (the one that signs) last
 _CODES = web.AppKey("codes", dict)  # code -> {client_id, nonce}
 _IDENTITY = web.AppKey("identity", dict)
 
@@ -70,14 +75,37 @@ async def token(request: web.Request) -> web.Response:
     claims = {"iss": _issuer(request), "aud": client_id, "iat": now, "exp": now + 3600, **_claims(request)}
     if grant["nonce"] is not None:
         claims["nonce"] = grant["nonce"]
-    key = request.app[_KEY]
-    id_token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
     return web.json_response({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 3600,
-                              "id_token": id_token, "scope": "openid email profile"})
+                              "id_token": _signed(request.app, claims), "scope": "openid email profile"})
+
+
+def _signed(app: web.Application, claims: dict[str, Any]) -> str:
+    key = app[_KEYS][-1]
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+
+def _new_key(app: web.Application) -> RSAKey:
+    key = RSAKey.generate_key(2048, parameters={"kid": f"fake-oidc-{len(app[_KEYS]) + 1}", "use": "sig", "alg": "RS256"})
+    app[_KEYS].append(key)
+    return key
+
+
+async def mint_token(request: web.Request) -> web.Response:
+    """POST /test/token (test-only): an access token with the JSON body's claims; a claim sent as null is left out."""
+    now = int(time.time())
+    email = request.app[_IDENTITY]["email"]
+    claims = {"iss": _issuer(request), "sub": email, "email": email, "iat": now, "exp": now + 300,
+              **(await request.json())}
+    return web.json_response({"access_token": _signed(request.app, {k: v for k, v in claims.items() if v is not None})})
+
+
+async def rotate_key(request: web.Request) -> web.Response:
+    """POST /test/rotate (test-only): a new signing key; the old ones stay published."""
+    return web.json_response({"kid": _new_key(request.app).kid})
 
 
 async def jwks(request: web.Request) -> web.Response:
-    return web.json_response({"keys": [request.app[_KEY].as_dict(private=False)]})
+    return web.json_response({"keys": [key.as_dict(private=False) for key in reversed(request.app[_KEYS])]})
 
 
 async def userinfo(request: web.Request) -> web.Response:
@@ -86,10 +114,11 @@ async def userinfo(request: web.Request) -> web.Response:
 
 def make_app(email: str, name: str | None = None) -> web.Application:
     app = web.Application()
-    app[_KEY] = RSAKey.generate_key(2048, parameters={"kid": "fake-oidc", "use": "sig", "alg": "RS256"})
-    app[_CODES], app[_IDENTITY] = {}, {"email": email, "name": name or email.split("@")[0]}
+    app[_KEYS], app[_CODES], app[_IDENTITY] = [], {}, {"email": email, "name": name or email.split("@")[0]}
+    _new_key(app)
     app.add_routes([web.get("/.well-known/openid-configuration", configuration), web.get("/authorize", authorize),
-                    web.post("/token", token), web.get("/jwks", jwks), web.get("/userinfo", userinfo)])
+                    web.post("/token", token), web.get("/jwks", jwks), web.get("/userinfo", userinfo),
+                    web.post("/test/token", mint_token), web.post("/test/rotate", rotate_key)])
     return app
 
 
@@ -113,6 +142,19 @@ class FakeOIDCServer(LocalServer):
 
     def arguments(self) -> list[str]:
         return ["--email", self.email, *(["--name", self.name] if self.name else [])]
+
+    def access_token(self, **claims: Any) -> str:
+        """A signed access token with these claims over the defaults (None leaves a claim out)."""
+        return self._post("/test/token", claims)["access_token"]
+
+    def rotate(self) -> str:
+        """A new signing key; its kid."""
+        return self._post("/test/rotate", {})["kid"]
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(self.root_url + path, json=body, timeout=30, trust_env=False)
+        response.raise_for_status()
+        return response.json()
 
 
 def main(argv: list[str] | None = None) -> None:
