@@ -16,7 +16,6 @@ from api.limits import BodyLimit, RateLimits
 from api.relay import Relays
 from docent.review.api_keys import ApiKeys
 from docent.review.oidc import AccessTokens
-from docent.review.oidc import AccessTokens
 from docent.settings import load_settings
 
 
@@ -30,7 +29,6 @@ async def lifespan(app: FastAPI):
     app.state.keys, app.state.chat, app.state.retriever = ApiKeys(ws.settings.state_url), ws.chat, ws.retriever
     app.state.versions = ws.versions
     app.state.relays = Relays(ws.settings.api.disconnect_grace_s, ws.settings.api.replay_s)
-    app.state.oidc = AccessTokens.configured(ws.settings.api, ws.settings.state_url)  # None: API keys only
     app.state.oidc = AccessTokens.configured(ws.settings.api, ws.settings.state_url)  # None: API keys only
     try:
         yield
