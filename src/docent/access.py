@@ -33,6 +33,7 @@ class Action(StrEnum):
     MANAGE_INGESTION = "manage_ingestion"  # start an ingestion
     MANAGE_USERS = "manage_users"  # add, disable, re-enable, change roles and passwords
     READ_LEGACY = "read_legacy"  # conversations that have no known owner
+    READ_ALL_USAGE = "read_all_usage"  # everyone's token use and cost (each person always sees their own)
 
 
 # Only reviewers decide reviews (admins may not), so every decision has a reviewer's name on it.
@@ -42,7 +43,7 @@ POLICY: dict[Role, frozenset[Action]] = {
                               Action.MANAGE_INGESTION}),
     Role.ANALYST: frozenset({Action.ASK, Action.READ_REVIEW, Action.READ_EVALUATION, Action.READ_INGESTION}),
     Role.ADMIN: frozenset({Action.ASK, Action.READ_REVIEW, Action.READ_EVALUATION, Action.READ_INGESTION,
-                           Action.MANAGE_INGESTION, Action.MANAGE_USERS, Action.READ_LEGACY}),
+                           Action.MANAGE_INGESTION, Action.MANAGE_USERS, Action.READ_LEGACY, Action.READ_ALL_USAGE}),
 }
 
 

@@ -234,6 +234,11 @@ class ReviewQueue:
         with self._session() as s:
             return {**dict.fromkeys(STATUSES, 0), **{status: n for status, n in s.execute(stmt)}}
 
+    def why_not_held(self, item: ReviewItem, reviewer: Principal) -> str:
+        """Why ``reviewer`` cannot act on ``item`` now (a claim or release refused): decided, claimed by someone
+        else, their claim expired, or never claimed."""
+        return self._why_lost(item, reviewer, self._clock())
+
     def _decide(self, s: Session, item_id: int, reviewer: Principal, now: datetime, **values: Any) -> ReviewItem:
         """Move a pending item the reviewer holds to its decision, or ClaimLost saying why it could not."""
         t = m.ReviewItem
@@ -256,7 +261,7 @@ class ReviewQueue:
             return f"review item {item.id} is claimed by {item.claimed_by}"
         if item.claimed_by == reviewer.username:
             return f"your claim on review item {item.id} expired: claim it again"
-        return f"claim review item {item.id} before deciding it"
+        return f"claim review item {item.id} first: you do not hold it"
 
     @staticmethod
     def _cited(s: Session, item: ReviewItem) -> builtins.list[str]:
