@@ -8,7 +8,9 @@ import uuid
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docent.access import PermissionDenied
 from docent.chat.request import Busy, ChatRequestError, UnknownId, UnknownIndexVersion
@@ -58,11 +60,27 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, lambda _r, exc: error(exc.status_code, "http", str(exc.detail)))
     app.add_exception_handler(Exception, _internal)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next):
-        rid = request.headers.get(REQUEST_ID, "")[:64] or uuid.uuid4().hex
-        request.state.request_id = rid
-        response = await call_next(request)
-        response.headers[REQUEST_ID] = rid
-        log.info("%s %s %s request_id=%s", request.method, request.url.path, response.status_code, rid)
-        return response
+    app.add_middleware(RequestId)
+
+
+class RequestId:
+    """ASGI middleware: the caller's ``X-Request-ID`` (or a new one) on the request's state, the response and the
+    log line. Plain ASGI, not ``@app.middleware``: that one relays every streamed event through a task and a queue."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        given = dict(scope["headers"]).get(REQUEST_ID.lower().encode(), b"").decode("latin-1")[:64]
+        rid = given or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID] = rid
+                log.info("%s %s %s request_id=%s", scope["method"], scope["path"], message["status"], rid)
+            await send(message)
+
+        await self.app(scope, receive, stamped)

@@ -19,6 +19,7 @@ from api.auth import Caller
 from api.errors import ApiError
 from api.limits import Asker
 from api.relay import HEARTBEAT, Relay, StaleEventId, event_id, position
+from docent.access import Principal
 from docent.chat.events import ErrorEvent, FinalEvent
 from docent.chat.states import TERMINAL, State
 from docent.store.records import ConversationRecord, MessageRecord
@@ -78,9 +79,15 @@ async def ask(body: Question, caller: Asker, request: Request) -> Accepted:
     """Record a question as ``queued`` (auth, validation, limits, one write); stream its answer from ``stream_url``."""
     service = request.app.state.chat
     message_id = await run_in_threadpool(service.start, caller, body.question, body.conversation_id, body.filters)
-    record = await run_in_threadpool(service.answer, caller, message_id)
-    return Accepted(message_id=message_id, conversation_id=record.conversation_id,
+    return Accepted(message_id=message_id, conversation_id=await conversation_of(service, caller, message_id),
                     stream_url=f"/v1/messages/{message_id}/events")
+
+
+async def conversation_of(service: Any, caller: Principal, message_id: str) -> str:
+    """The conversation of an answer just accepted: from memory while it waits for its reader, else the store."""
+    if (pending := service.accepted(caller, message_id)) is not None:
+        return pending.conversation_id
+    return (await run_in_threadpool(service.answer, caller, message_id)).conversation_id
 
 
 def _frame(message_id: str, n: int, event: Any) -> bytes:
@@ -118,15 +125,17 @@ async def events(message_id: str, caller: Caller, request: Request,
     ``api.disconnect_grace_s`` cancels it.
     """
     service, relays = request.app.state.chat, request.app.state.relays
-    record = await run_in_threadpool(service.answer, caller, message_id)  # another person's: 404
+    # the first reader of an answer accepted here is checked in memory; any other reads the store (another's: 404)
+    fresh = service.accepted(caller, message_id) is not None and relays.get(message_id) is None
+    record = None if fresh else await run_in_threadpool(service.answer, caller, message_id)
     try:
         after = position(message_id, last_event_id)
         relay = relays.get(message_id)
-        if relay is None and record.state in TERMINAL:
+        if record is not None and relay is None and record.state in TERMINAL:
             body = _one(message_id, _replay(record))
         else:
             if relay is None:
-                if record.state != State.QUEUED:
+                if record is not None and record.state != State.QUEUED:
                     raise ApiError(409, "conflict", f"answer {message_id} is {record.state} in another process: "
                                    f"read it with GET /v1/messages/{message_id} once it ends")
                 relay = relays.start(message_id, service.stream(caller, message_id))

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Caller
 from api.errors import ApiError
 from api.limits import Asker
+from api.messages import conversation_of
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL = "docent"
@@ -87,7 +88,7 @@ async def completions(body: Completion, caller: Asker, request: Request) -> Any:
     service = request.app.state.chat
     question, history, version = _question(body)
     message_id = await run_in_threadpool(service.start, caller, question, None, None, None, history, version)
-    conversation_id = (await run_in_threadpool(service.answer, caller, message_id)).conversation_id
+    conversation_id = await conversation_of(service, caller, message_id)
     events = service.stream(caller, message_id)
     base = {"id": f"chatcmpl-{message_id}", "created": int(time.time()), "model": body.model}
     if body.stream:

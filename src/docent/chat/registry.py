@@ -50,6 +50,12 @@ class Streams:
             self._pending[request.message_id] = request
             return None
 
+    def pending(self, message_id: str, owners: Collection[str]) -> Request | None:
+        """The pending request of one of ``owners``, left in place; None when there is none."""
+        with self._lock:
+            request = self._pending.get(message_id)
+            return request if request is not None and request.user_id in owners else None
+
     def take(self, message_id: str, owners: Collection[str]) -> Request | None:
         """The pending request of one of ``owners``, removed (the stream now owns it); None when there is none."""
         with self._lock:

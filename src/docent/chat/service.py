@@ -249,6 +249,11 @@ class ChatService:
             raise self._unknown(principal, "read", f"no conversation {conversation_id!r}")
         return self.store.messages(conversation_id, owners)
 
+    def accepted(self, principal: Principal, message_id: str) -> Request | None:
+        """The principal's question accepted by this process and not yet streaming, read from memory (its
+        conversation, its owner): what a stream's first reader needs, without a read of the store."""
+        return self.deps.streams.pending(message_id, visible_owners(principal))
+
     def answer(self, principal: Principal, message_id: str) -> MessageRecord:
         """One of the principal's answers; ChatRequestError ("no answer") otherwise."""
         record = self.store.get_message(message_id, visible_owners(principal))

@@ -28,6 +28,7 @@ from docent.store.records import as_utc, utc_now
 
 _SHAPE = re.compile(r"dk_([A-Za-z0-9]{8})_[A-Za-z0-9_-]{32,64}")
 MAX_NAME = 64
+LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is kept to the minute: most requests then only read
 REFUSED = {
     "forged": "invalid API key",
     "revoked": "this API key was revoked",
@@ -110,7 +111,8 @@ class ApiKeys:
             who = standing(user)
             if isinstance(who, str):
                 raise self._refusal(row.user_id, who, row.prefix)
-            row.last_used_at = now
+            if row.last_used_at is None or now - as_utc(row.last_used_at) >= LAST_USED_EVERY:
+                row.last_used_at = now
             return who
 
     def list(self, viewer: Principal, owner: Principal | None = None) -> list[ApiKeyRecord]:

@@ -43,7 +43,14 @@ def test_a_key_acts_as_its_owner_until_it_expires_and_is_seen_used(keys, people,
     assert keys.principal(f"  {key}\n").role is Role.ANALYST  # the role as it is now; stray whitespace ignored
     (listed,) = keys.list(mo)
     assert (listed.name, listed.status(clock.now), listed.last_used_at) == ("notebook", "active", clock.now)
-    clock.now += timedelta(days=30)
+    first = clock.now
+    clock.now += timedelta(seconds=30)
+    keys.principal(key)  # within the minute: read only, "last used" stays
+    assert keys.list(mo)[0].last_used_at == first
+    clock.now += timedelta(seconds=31)
+    keys.principal(key)
+    assert keys.list(mo)[0].last_used_at == clock.now
+    clock.now = first + timedelta(days=30)
     refused(keys, key, "expired")
     assert keys.list(mo)[0].status(clock.now) == "expired"
 
