@@ -183,6 +183,8 @@ class ReviewSettings(BaseModel):
 
 class SyncSettings(BaseModel):
     sources: list[str] = Field(default_factory=list, description="folders or fsspec URLs the Dagster sensor watches")
+    upload_dir: Path | None = Field(None, description="where files uploaded through the API (POST /v1/documents) are "
+                                    "kept; the sensor watches it beside sources once it exists; default <data_dir>/uploads")
     max_delete_share: float = Field(
         0.2, ge=0.0, le=1.0, description="a listing that would delete more of a source's documents deletes nothing"
     )
@@ -213,6 +215,8 @@ class ApiSettings(BaseModel):
     rate_limit: str = Field("30/minute", description="questions (POST /v1/messages, /v1/chat/completions) one "
                             "principal may ask, e.g. 30/minute or 500/day; shared through cache.redis_url when set")
     max_body_mb: float = Field(1.0, gt=0, description="larger request bodies are refused with 413 before they are read")
+    max_upload_mb: float = Field(50.0, gt=0, description="larger uploads (POST /v1/documents, all its files together) "
+                                 "are refused with 413 before they are read; api.max_body_mb does not apply to them")
     cors_origins: list[str] = Field([], description="web origins allowed to call the API from a browser, "
                                     "e.g. [https://intranet.example.com]; none by default")
     oidc_issuer: str | None = Field(None, description="OpenID Connect issuer whose access tokens (JWT) the API accepts "

@@ -224,7 +224,14 @@ _PARTITIONERS: dict[str, Callable[[bytes, str, OcrOptions], Partition]] = {
     "eml": _via("email", "file", process_attachments=False),  # attachments are documents
     "msg": _via("msg", "file", process_attachments=False),
 }
+PARSED_KINDS = frozenset(_PARTITIONERS) | frozenset(CONVERSIONS)  # what parse_bytes reads (legacy office via LibreOffice)
 _ENCRYPTED = {"EncryptedPDF", "FileNotDecryptedError"}
+
+
+def named_kind(filename: str) -> str | None:
+    """The format ``filename``'s extension names when it is one of :data:`PARSED_KINDS`, else None."""
+    kind = _kind(filename)
+    return kind if kind in PARSED_KINDS else None
 
 
 def _explain(kind: str, exc: Exception) -> str:
