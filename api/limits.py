@@ -5,8 +5,9 @@ e.g. ``30/minute``), kept in Redis when ``cache.redis_url`` is set, so every API
 the same questions, and in the process otherwise. Only the routes that ask (and so cost a model
 call) are charged. A refusal is 429 with ``Retry-After``.
 
-Bodies over ``api.max_body_mb`` are refused with 413: from their ``Content-Length`` before a byte
-is read, and a chunked body as soon as it has sent too much.
+Bodies over ``api.max_body_mb`` (uploads, ``POST /v1/documents``: ``api.max_upload_mb``) are refused
+with 413: from their ``Content-Length`` before a byte is read, and a chunked body as soon as it has
+sent too much.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import principal
 from api.errors import ApiError, error
 from docent.access import Principal
+from docent.settings import load_settings
+
+UPLOADS = ("POST", "/v1/documents")  # bodies of files: limited by api.max_upload_mb instead
 
 
 class RateLimits:
@@ -51,26 +55,30 @@ Asker = Annotated[Principal, Depends(asker)]
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a request body over ``max_bytes``, never read whole."""
+    """ASGI middleware: 413 for a request body over ``max_bytes`` (an upload: ``upload_bytes``, by default
+    ``api.max_upload_mb``), never read whole."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None):
         self.app, self.max_bytes = app, max_bytes
+        self.upload_bytes = int(load_settings().api.max_upload_mb * 2**20) if upload_bytes is None else upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        upload = (scope["method"], scope["path"].rstrip("/")) == UPLOADS
+        limit, setting = (self.upload_bytes, "api.max_upload_mb") if upload else (self.max_bytes, "api.max_body_mb")
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            return await error(413, "too_large", self._message())(scope, receive, send)
+        if declared and declared.isdigit() and int(declared) > limit:
+            return await error(413, "too_large", self._message(limit, setting))(scope, receive, send)
         seen, refused = 0, False
 
         async def counted() -> Message:  # a chunked body: refused once it has sent too much
             nonlocal seen, refused
             message = await receive()
             seen += len(message.get("body", b"")) if message["type"] == "http.request" else 0
-            if seen > self.max_bytes and not refused:
+            if seen > limit and not refused:
                 refused = True
-                await error(413, "too_large", self._message())(scope, receive, send)
+                await error(413, "too_large", self._message(limit, setting))(scope, receive, send)
                 return {"type": "http.disconnect"}  # the route stops reading; its own answer is dropped
             return message
 
@@ -80,5 +88,6 @@ class BodyLimit:
 
         await self.app(scope, counted, unless_refused)
 
-    def _message(self) -> str:
-        return f"the request body is over {self.max_bytes / 2**20:g} MB (the server's api.max_body_mb)"
+    @staticmethod
+    def _message(limit: int, setting: str) -> str:
+        return f"the request body is over {limit / 2**20:g} MB (the server's {setting})"
