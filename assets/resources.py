@@ -13,6 +13,7 @@ from typing import Optional
 
 import dagster as dg
 
+from docent.ingest.uploads import sync_roots
 from docent.settings import Settings, load_settings
 from docent.workspace import Workspace
 
@@ -98,4 +99,5 @@ class DocentResource(dg.ConfigurableResource):
 
 
 def roots_for(source: SourceResource, ws: Workspace) -> list[str]:
-    return list(source.roots) or list(ws.settings.sync.sources)
+    """The resource's roots, else ``sync.sources``; and the API's upload folder once it exists."""
+    return sync_roots(ws.settings, list(source.roots))
