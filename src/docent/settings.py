@@ -150,11 +150,12 @@ class ChatSettings(BaseModel):
     widen: bool = Field(True, description="give the model each hit's neighbouring chunks (the rest of its table or "
                         "section) within context_tokens: search small, read big")
     max_active_streams: int = Field(64, ge=1, description="streams one process serves at once; more are refused")
-    max_streams_per_user: int = Field(3, ge=1, description="answers one person may have in progress at once (per "
-                                      "process); more are refused until one ends")
+    max_streams_per_user: int = Field(3, ge=1, description="answers one person may have in progress at once, "
+                                      "counted in the state store over every process; more are refused until one ends")
     recovery_s: float = Field(60.0, ge=5, description="an answer left streaming whose process has died (same host) "
                               "or has not checkpointed for this long (another host) is marked failed(interrupted) by "
-                              "the next Docent process that touches the store")
+                              "the next Docent process that touches the store; a question nobody began to read "
+                              "for this long is cancelled (unread)")
     max_image_mb: float = Field(10.0, gt=0, description="a picture attached to a question, at most")
     vision: Literal["auto", "on", "off"] = Field(
         "auto", description="send an attached picture to the model itself: auto asks litellm whether chat.model "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -49,6 +50,15 @@ class Streams:
                 return "user"
             self._pending[request.message_id] = request
             return None
+
+    def expire(self, older_than_s: float) -> list[Request]:
+        """Remove and return the pending requests accepted more than ``older_than_s`` ago: nobody streamed them."""
+        cutoff = time.monotonic() - older_than_s
+        with self._lock:
+            stale = [r for r in self._pending.values() if r.accepted_at < cutoff]
+            for r in stale:
+                del self._pending[r.message_id]
+        return stale
 
     def pending(self, message_id: str, owners: Collection[str]) -> Request | None:
         """The pending request of one of ``owners``, left in place; None when there is none."""

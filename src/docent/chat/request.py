@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from docent.chat.attachments import Picture
 
@@ -38,3 +39,4 @@ class Request:
     picture: Picture | None = None  # attached to the question; kept in memory only (not recorded)
     history: list[tuple[str, str]] | None = None  # earlier (role, text) turns sent with it, instead of the stored ones
     index_version: str | None = None  # answer from this index version, not the live one (kept in memory only)
+    accepted_at: float = field(default_factory=time.monotonic)  # a pending request nobody streams expires

@@ -18,7 +18,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -170,17 +170,22 @@ class ChatService:
             attached = accept_picture(picture, chat.max_image_mb) if picture is not None else None
         except PictureError as exc:
             raise ChatRequestError(str(exc)) from None
+        self._drop_unread(chat.recovery_s)
         message_id = str(uuid.uuid4())
         request = Request(message_id, conversation_id or "", question, filters, chat.model, conversation_id is None,
                           principal.id, picture=attached, history=history, index_version=index_version)
-        refused = self.deps.streams.admit(request, chat.max_active_streams, chat.max_streams_per_user)
+        # the store counts the person's answers in every process; memory also catches two commands at once here
+        since = datetime.now(timezone.utc) - timedelta(seconds=chat.recovery_s)
+        mine = self.store.in_progress(principal.id, since)
+        refused = "user" if mine >= chat.max_streams_per_user else self.deps.streams.admit(
+            request, chat.max_active_streams, chat.max_streams_per_user)
         if refused == "process":
             raise Busy(
                 f"too many answers in progress ({chat.max_active_streams}, chat.max_active_streams): try again shortly"
             )
         if refused == "user":
             raise Busy(f"you already have {chat.max_streams_per_user} answers in progress "
-                                   "(chat.max_streams_per_user): wait for one to finish, or stop one")
+                       "(chat.max_streams_per_user): wait for one to finish, or stop one")
         try:
             request.conversation_id, _ = self.store.record_question(
                 conversation_id=conversation_id, question=question, model=chat.model, filters=filters,
@@ -194,6 +199,13 @@ class ChatService:
             raise
         request.command_ms = (time.perf_counter() - began) * 1000
         return message_id
+
+    def _drop_unread(self, after_s: float) -> None:
+        """Free the slots of questions accepted here that no stream took within ``after_s`` (a client that never
+        came to read), and cancel those answers unless another process streams them."""
+        for request in self.deps.streams.expire(after_s):
+            if self.store.drop_unread(request.message_id, datetime.now(timezone.utc)):
+                log.info("answer %s was never read: cancelled", request.message_id)
 
     def cancel(self, principal: Principal, message_id: str) -> bool:
         """Stop an answer: its upstream call is closed and it is recorded as cancelled with its partial text.

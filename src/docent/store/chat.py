@@ -160,6 +160,25 @@ class ChatStore:
             pairs = list(s.execute(stmt))[::-1]
         return [turn for q, a in pairs for turn in (("user", q or ""), ("assistant", a))]
 
+    def in_progress(self, user_id: str, queued_since: datetime) -> int:
+        """The user's answers in progress in any process: streaming, or queued since ``queued_since``."""
+        live = sa.or_(Message.state == State.STREAMING.value,
+                      sa.and_(Message.state == State.QUEUED.value, Message.created_at >= as_utc(queued_since)))
+        stmt = sa.select(sa.func.count()).select_from(Message).where(Message.user_id == user_id, live)
+        with self._session() as s:
+            return s.scalar(stmt) or 0
+
+    def drop_unread(self, message_id: str, now: datetime) -> bool:
+        """Cancel an answer nobody began to stream (still queued); False once a stream has taken it."""
+        stmt = (
+            sa.update(Message).where(Message.id == message_id, Message.state == State.QUEUED.value)
+            .values(state=State.CANCELLED.value, error_code="unread", ended_at=as_utc(now), finalized_at=as_utc(now),
+                    error_message="nobody began to read this answer in time (chat.recovery_s): ask again")
+            .execution_options(synchronize_session=False)
+        )
+        with self._session() as s, s.begin():
+            return s.execute(stmt).rowcount > 0
+
     def transition(self, message_id: str, to: str, *, strict: bool = True, **fields: Any) -> bool:
         """Move an answer to ``to`` (writing ``fields`` with it) if its state allows; True when applied.
 

@@ -106,6 +106,39 @@ def test_answers_in_progress_are_limited_per_person(make_service):
     assert len(service.conversations(ann)) == 3
 
 
+def test_the_limit_per_person_counts_answers_in_every_process(make_service, state_url):
+    """Two services on one state store stand for two API processes: the person's answers add up."""
+    store = ChatStore(state_url)
+    here, there = (make_service(store=store, max_streams_per_user=2) for _ in range(2))
+    ann = person(Role.MEMBER, "ann")
+    here.start(ann, "one?")
+    there.start(ann, "two?")
+    for service in (here, there):
+        with pytest.raises(ChatRequestError, match="chat.max_streams_per_user"):
+            service.start(ann, "three?")
+    here.start(person(Role.MEMBER, "ben"), "one?")
+
+
+def test_a_question_nobody_reads_is_cancelled_and_frees_its_slot(make_service, state_url):
+    store = ChatStore(state_url)
+    here, there = (make_service(store=store, max_streams_per_user=2) for _ in range(2))
+    ann = person(Role.MEMBER, "ann")
+    unread, elsewhere = here.start(ann, "one?"), here.start(ann, "two?")
+
+    async def read(message_id: str) -> None:
+        async for _ in there.stream(ann, message_id):
+            pass
+
+    asyncio.run(read(elsewhere))  # another process streams the second (its reader went there)
+    there.finalizer.flush(30)
+    for message_id in (unread, elsewhere):  # both were accepted long ago here
+        here.deps.streams.pending(message_id, {ann.id}).accepted_at -= here.settings.chat.recovery_s + 1
+    here.start(ann, "three?")  # the expired ones are dropped first, so she is within her limit
+    assert (store.get_message(unread).state, store.get_message(unread).error_code) == ("cancelled", "unread")
+    assert store.get_message(elsewhere).state == "completed"  # streamed elsewhere: not touched
+    assert here.deps.streams.pending(unread, {ann.id}) is None
+
+
 def test_ownerless_conversations_become_legacy_and_only_admins_see_them(make_service, tmp_path):
     """Migration 0007: conversations recorded before owners were belong to 'legacy'."""
     from alembic import command
