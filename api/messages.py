@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
@@ -151,6 +151,24 @@ async def events(message_id: str, caller: Caller, request: Request,
 async def cancel(message_id: str, caller: Caller, request: Request) -> dict:
     """Stop an answer: its model connection is closed and it is recorded as cancelled with its partial text."""
     return {"cancelled": await run_in_threadpool(request.app.state.chat.cancel, caller, message_id)}
+
+
+class Vote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Literal[1, -1] = Field(..., description="+1 (helpful) or -1 (not: the answer goes to the review queue)")
+    comment: str | None = Field(None, max_length=2000, description="what was wrong or right")
+
+
+class Voted(BaseModel):
+    review_item_id: int | None = Field(None, description="the review item a thumbs-down opened, if any")
+
+
+@router.post("/messages/{message_id}/feedback", response_model=Voted)
+async def feedback(message_id: str, body: Vote, caller: Caller, request: Request) -> Voted:
+    """Rate one of your answers; a second vote replaces the first. A thumbs-down sends the answer to review."""
+    item = await run_in_threadpool(request.app.state.chat.rate, caller, message_id, body.rating, body.comment)
+    return Voted(review_item_id=item)
 
 
 @router.get("/messages/{message_id}", response_model=Message)

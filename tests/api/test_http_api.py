@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 QUESTION = "How many weeks of parental leave does the secondary caregiver get?"
 ROUTES = [("POST", "/v1/messages"), ("GET", "/v1/messages/x"), ("GET", "/v1/messages/x/events"),
           ("POST", "/v1/messages/x/cancel"), ("GET", "/v1/conversations"), ("GET", "/v1/conversations/x"),
-          ("GET", "/v1/search?q=leave"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models")]
+          ("GET", "/v1/search?q=leave"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models"),
+          ("POST", "/v1/messages/x/feedback")]
 
 
 def events(client: httpx.Client, url: str) -> list[tuple[str, str, dict]]:
@@ -77,6 +78,11 @@ def test_every_role_may_use_every_route_on_its_own_answers(api, username):
                      "/v1/search?q=leave", "/v1/models"):
             assert client.get(path).status_code == 200, path
         assert client.post(f"/v1/messages/{mine['message_id']}/cancel").status_code == 202
+        vote = client.post(f"/v1/messages/{mine['message_id']}/feedback", json={"rating": -1, "comment": "too short"})
+        assert vote.status_code == 200 and isinstance(vote.json()["review_item_id"], int)  # a thumbs-down: to review
+        assert client.post(f"/v1/messages/{mine['message_id']}/feedback", json={"rating": 1}).json() == {
+            "review_item_id": None}
+        assert client.post(f"/v1/messages/{mine['message_id']}/feedback", json={"rating": 0}).status_code == 422
         done = client.post("/v1/chat/completions", json={"model": "docent", "messages": [{"role": "user", "content": "Hotel cap?"}]})
         assert done.status_code == 200 and done.json()["choices"][0]["message"]["content"]
 
@@ -114,6 +120,7 @@ def test_another_persons_ids_read_as_missing_and_lists_are_ones_own(api):
         for method, path, body in (("GET", f"/v1/messages/{theirs['message_id']}", None),
                                    ("GET", theirs["stream_url"], None),
                                    ("POST", f"/v1/messages/{theirs['message_id']}/cancel", None),
+                                   ("POST", f"/v1/messages/{theirs['message_id']}/feedback", {"rating": -1}),
                                    ("GET", f"/v1/conversations/{theirs['conversation_id']}", None),
                                    ("POST", "/v1/messages", {"question": "More?", "conversation_id": theirs["conversation_id"]})):
             response = bo.request(method, path, json=body)
