@@ -224,8 +224,8 @@ class ApiSettings(BaseModel):
                                     "beside API keys, e.g. https://login.example.com/realms/acme; none: API keys only")
     oidc_audience: str | None = Field(None, description="the aud a token must name (the API's client id or resource); "
                                       "required with oidc_issuer")
-    oidc_username_claim: str = Field("email", description="the token claim that is the Docent username (like the app: "
-                                     "when it is missing, the name claim)")
+    oidc_username_claim: str = Field("email", description="the token claim that is the Docent username; a token "
+                                     "without it is refused (no fallback to the name, which people may set themselves)")
     oidc_jwks_url: str | None = Field(None, description="where the issuer's signing keys are; none: the jwks_uri of "
                                       "<issuer>/.well-known/openid-configuration")
     oidc_leeway_s: float = Field(30.0, ge=0, le=300, description="clock skew allowed when checking exp and nbf")

@@ -3,9 +3,9 @@
 A token is a JWT signed by the issuer (``api.oidc_issuer``) with one of its published keys (JWKS). It is accepted when
 its signature verifies with an asymmetric algorithm (never ``none``, never an HMAC a public key could forge), it names
 the issuer and Docent's audience, and it is within its lifetime (``exp``, ``nbf``, give or take ``api.oidc_leeway_s``).
-Its username claim (``api.oidc_username_claim``: the email, else the name, as in the app) names a Docent account, which
-acts with its role as it is now; the issuer grants no role. Each refusal goes to the audit log with its reason, like
-an API key's.
+Its username claim (``api.oidc_username_claim``, the email by default; never the display name, which people may
+set themselves) names a Docent account, which acts with its role as it is now; the issuer grants no role. Each
+refusal goes to the audit log with its reason, like an API key's.
 
 The keys are fetched once and kept; a token naming a key id not among them fetches them again (the issuer rotated its
 keys), at most once per ``api.oidc_jwks_refresh_s``, so a flood of junk key ids cannot hammer the issuer.
@@ -119,9 +119,9 @@ class AccessTokens:
             raise self._refusal("", "claims", f"missing {exc.claim}") from None
 
     def _account(self, claims: dict[str, Any]) -> Principal:
-        username = claims.get(self._claim) or claims.get("name")
+        username = claims.get(self._claim)  # never a fallback to `name`: people may set their own display name
         if not isinstance(username, str) or not username.strip():
-            raise self._refusal("", "claims", f"no {self._claim} or name claim")
+            raise self._refusal("", "claims", f"no {self._claim} claim")
         if self._claim == "email" and claims.get("email") == username and claims.get("email_verified") is False:
             raise self._refusal("", "unverified", username[:200])
         with Session(self._engine) as s:

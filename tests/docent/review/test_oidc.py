@@ -83,9 +83,9 @@ def test_a_token_acts_as_the_user_its_email_names_as_they_are_now(setup, idp, ur
     assert setup.tokens.principal(f" {token}\n").role is Role.ANALYST
     assert setup.tokens.principal(idp.access_token(aud=[AUDIENCE, "other"], sub="x", email="rita@example.com")).role \
         is Role.REVIEWER
-    assert setup.tokens.principal(idp.access_token(aud=AUDIENCE, email=None, name="rita@example.com")).role \
-        is Role.REVIEWER  # no email claim: the name, as in the app
     assert AuditLog(url).recent() == []
+    with pytest.raises(TokenRefused, match="a claim is missing"):  # never the display name, which people may set
+        setup.tokens.principal(idp.access_token(aud=AUDIENCE, email=None, name="rita@example.com"))
 
 
 def test_the_username_claim_is_configurable(idp, url):
