@@ -1,8 +1,8 @@
 """The answers this process is serving: accepted but not yet streaming (pending), and streaming (active).
 
 The command path adds a pending request; the stream takes it and registers an :class:`Active`
-handle, which :meth:`Active.cancel` stops from any thread. Counting both, per process and per
-asker, is how the limits on answers in progress are kept.
+handle, which :meth:`Active.cancel` stops from any thread. Both count against the process's
+limit; a person's answers in progress are counted in the store, over every process.
 """
 
 from __future__ import annotations
@@ -39,17 +39,23 @@ class Streams:
         self._active: dict[str, Active] = {}
         self._lock = threading.Lock()
 
-    def admit(self, request: Request, most: int, most_per_user: int) -> str | None:
-        """Add ``request`` as pending unless a limit is reached; then the name of the limit, and nothing added."""
+    def admit(self, request: Request, most: int) -> bool:
+        """Add ``request`` as pending unless ``most`` answers are pending or streaming here; False then."""
         with self._lock:
             if len(self._pending) + len(self._active) >= most:
-                return "process"
-            mine = sum(r.user_id == request.user_id for r in self._pending.values())
-            mine += sum(a.user_id == request.user_id for a in self._active.values())
-            if mine >= most_per_user:
-                return "user"
+                return False
             self._pending[request.message_id] = request
-            return None
+            return True
+
+    def pending_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._pending)
+
+    def forget(self, message_ids: Collection[str]) -> None:
+        """Drop these pending requests (another process took them: their reader went there)."""
+        with self._lock:
+            for message_id in message_ids:
+                self._pending.pop(message_id, None)
 
     def expire(self, older_than_s: float) -> list[Request]:
         """Remove and return the pending requests accepted more than ``older_than_s`` ago: nobody streamed them."""

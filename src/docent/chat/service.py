@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -73,6 +74,7 @@ class ChatService:
             answer_cache=answer_cache, review_queue=review_queue, feedback=feedback, readers=readers,
         )
         self._swept = float("-inf")
+        self._asking = [threading.Lock() for _ in range(64)]  # one command per person at a time (see _record)
 
     @classmethod
     def from_workspace(cls, ws, settings: Settings | None = None, **kwargs) -> ChatService:
@@ -174,31 +176,45 @@ class ChatService:
         message_id = str(uuid.uuid4())
         request = Request(message_id, conversation_id or "", question, filters, chat.model, conversation_id is None,
                           principal.id, picture=attached, history=history, index_version=index_version)
-        # the store counts the person's answers in every process; memory also catches two commands at once here
-        since = datetime.now(timezone.utc) - timedelta(seconds=chat.recovery_s)
-        mine = self.store.in_progress(principal.id, since)
-        refused = "user" if mine >= chat.max_streams_per_user else self.deps.streams.admit(
-            request, chat.max_active_streams, chat.max_streams_per_user)
-        if refused == "process":
-            raise Busy(
-                f"too many answers in progress ({chat.max_active_streams}, chat.max_active_streams): try again shortly"
-            )
-        if refused == "user":
-            raise Busy(f"you already have {chat.max_streams_per_user} answers in progress "
-                       "(chat.max_streams_per_user): wait for one to finish, or stop one")
-        try:
-            request.conversation_id, _ = self.store.record_question(
-                conversation_id=conversation_id, question=question, model=chat.model, filters=filters,
-                user_id=principal.id, message_id=message_id,
-            )
-        except BaseException as exc:
-            self.deps.streams.take(message_id, {principal.id})  # nothing was recorded: the slot is free again
-            if isinstance(exc, UnknownConversation):
-                raise self._unknown(principal, "continue", f"no conversation {conversation_id!r}",
-                                    ": start a new one (omit the id)") from None
-            raise
+        self._record(principal, request, conversation_id)
         request.command_ms = (time.perf_counter() - began) * 1000
         return message_id
+
+    def _record(self, principal: Principal, request: Request, conversation_id: str | None) -> None:
+        """Admit ``request`` within the limits and record it as queued (its conversation id set).
+
+        The person's answers in progress are counted in the store, so the limit holds over every process; a lock
+        per person (striped) makes the count and the write one step against other commands of this process.
+        """
+        chat = self.settings.chat
+        with self._asking[hash(principal.id) % len(self._asking)]:
+            since = datetime.now(timezone.utc) - timedelta(seconds=chat.recovery_s)
+            if self.store.in_progress(principal.id, since) >= chat.max_streams_per_user:
+                raise Busy(f"you already have {chat.max_streams_per_user} answers in progress "
+                           "(chat.max_streams_per_user): wait for one to finish, or stop one")
+            if not self.deps.streams.admit(request, chat.max_active_streams) and not (
+                    self._forget_taken_elsewhere() and self.deps.streams.admit(request, chat.max_active_streams)):
+                raise Busy(f"too many answers in progress ({chat.max_active_streams}, chat.max_active_streams): "
+                           "try again shortly")
+            try:
+                request.conversation_id, _ = self.store.record_question(
+                    conversation_id=conversation_id, question=request.question, model=chat.model,
+                    filters=request.filters, user_id=principal.id, message_id=request.message_id,
+                )
+            except BaseException as exc:
+                self.deps.streams.take(request.message_id, {principal.id})  # nothing recorded: the slot is free again
+                if isinstance(exc, UnknownConversation):
+                    raise self._unknown(principal, "continue", f"no conversation {conversation_id!r}",
+                                        ": start a new one (omit the id)") from None
+                raise
+
+    def _forget_taken_elsewhere(self) -> bool:
+        """Forget the pending questions another process has begun to stream (with several API workers, a reader
+        may reach another one); True when any were."""
+        pending = self.deps.streams.pending_ids()
+        taken = set(pending) - self.store.still_queued(pending)
+        self.deps.streams.forget(taken)
+        return bool(taken)
 
     def _drop_unread(self, after_s: float) -> None:
         """Free the slots of questions accepted here that no stream took within ``after_s`` (a client that never

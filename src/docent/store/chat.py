@@ -168,6 +168,12 @@ class ChatStore:
         with self._session() as s:
             return s.scalar(stmt) or 0
 
+    def still_queued(self, message_ids: Collection[str]) -> set[str]:
+        """Those of ``message_ids`` no stream has taken yet."""
+        stmt = sa.select(Message.id).where(Message.id.in_(list(message_ids)), Message.state == State.QUEUED.value)
+        with self._session() as s:
+            return set(s.scalars(stmt)) if message_ids else set()
+
     def drop_unread(self, message_id: str, now: datetime) -> bool:
         """Cancel an answer nobody began to stream (still queued); False once a stream has taken it."""
         stmt = (

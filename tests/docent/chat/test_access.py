@@ -106,6 +106,15 @@ def test_answers_in_progress_are_limited_per_person(make_service):
     assert len(service.conversations(ann)) == 3
 
 
+def drain(service, who: Principal, message_id: str) -> None:
+    """Stream an answer to its end (as the process a reader reached would)."""
+    async def read() -> None:
+        async for _ in service.stream(who, message_id):
+            pass
+
+    asyncio.run(read())
+
+
 def test_the_limit_per_person_counts_answers_in_every_process(make_service, state_url):
     """Two services on one state store stand for two API processes: the person's answers add up."""
     store = ChatStore(state_url)
@@ -124,12 +133,7 @@ def test_a_question_nobody_reads_is_cancelled_and_frees_its_slot(make_service, s
     here, there = (make_service(store=store, max_streams_per_user=2) for _ in range(2))
     ann = person(Role.MEMBER, "ann")
     unread, elsewhere = here.start(ann, "one?"), here.start(ann, "two?")
-
-    async def read(message_id: str) -> None:
-        async for _ in there.stream(ann, message_id):
-            pass
-
-    asyncio.run(read(elsewhere))  # another process streams the second (its reader went there)
+    drain(there, ann, elsewhere)  # another process streams the second (its reader went there)
     there.finalizer.flush(30)
     for message_id in (unread, elsewhere):  # both were accepted long ago here
         here.deps.streams.pending(message_id, {ann.id}).accepted_at -= here.settings.chat.recovery_s + 1
@@ -137,6 +141,19 @@ def test_a_question_nobody_reads_is_cancelled_and_frees_its_slot(make_service, s
     assert (store.get_message(unread).state, store.get_message(unread).error_code) == ("cancelled", "unread")
     assert store.get_message(elsewhere).state == "completed"  # streamed elsewhere: not touched
     assert here.deps.streams.pending(unread, {ann.id}) is None
+
+
+def test_questions_another_process_streams_do_not_hold_this_ones_places(make_service, state_url):
+    """With several API workers, a question accepted by one may be read (streamed) by another."""
+    store = ChatStore(state_url)
+    here, there = make_service(store=store, max_active_streams=2), make_service(store=store)
+    ann = person(Role.MEMBER, "ann")
+    taken = [here.start(ann, "one?"), here.start(ann, "two?")]
+    for message_id in taken:
+        drain(there, ann, message_id)
+    there.finalizer.flush(30)
+    here.start(ann, "three?")  # its two places were held by answers streamed elsewhere: forgotten, not refused
+    assert not set(taken) & set(here.deps.streams.pending_ids())
 
 
 def test_ownerless_conversations_become_legacy_and_only_admins_see_them(make_service, tmp_path):
