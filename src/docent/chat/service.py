@@ -226,7 +226,8 @@ class ChatService:
     def cancel(self, principal: Principal, message_id: str) -> bool:
         """Stop an answer: its upstream call is closed and it is recorded as cancelled with its partial text.
 
-        Returns False when the answer had already ended (or runs in another process).
+        An answer another process streams (another API worker) is asked to stop there, which it does at its next
+        checkpoint, within about a second. Returns False when the answer had already ended.
         """
         owners = visible_owners(principal)
         active, pending = self.deps.streams.stop(message_id, owners)
@@ -237,8 +238,8 @@ class ChatService:
             raise self._unknown(principal, "cancel", f"no answer {message_id!r}")
         if record.state == State.QUEUED:
             return self.store.transition(message_id, State.CANCELLED, strict=False, ended_at=datetime.now(timezone.utc))
-        if pending is None and record.state not in TERMINAL:
-            log.warning("answer %s streams in another process (%s); it cannot be cancelled here", message_id, record.owner)
+        if pending is None and record.state == State.STREAMING:  # another process streams it: it stops at its next
+            return self.store.request_cancel(message_id, datetime.now(timezone.utc))  # checkpoint (about a second)
         return False
 
     def stream(self, principal: Principal, message_id: str) -> AsyncIterator[ChatEvent]:

@@ -160,7 +160,7 @@ async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], 
             if not held:
                 _token(out, emit, text)
             if time.perf_counter() - checkpointed > CHECKPOINT_S:
-                _checkpoint(deps, req.message_id, out.text)
+                _checkpoint(deps, req.message_id, out.text, active)
                 checkpointed = time.perf_counter()
     finally:
         await model_stream.aclose()
@@ -231,8 +231,11 @@ def _serve_cached(out: Outcome, answer: CachedAnswer, kind: str, emit: Callable[
                     approved=bool(answer.approved_by)))
 
 
-def _checkpoint(deps: ChatDeps, message_id: str, text: str) -> None:
+def _checkpoint(deps: ChatDeps, message_id: str, text: str, active: Active) -> None:
+    """Save the partial text in the background; a checkpoint the store refuses (another process asked for a cancel,
+    or the answer was failed as interrupted) stops the answer."""
     now = datetime.now(timezone.utc)
     deps.finalizer.submit(
-        lambda: deps.store.checkpoint(message_id, text, now), f"checkpoint {message_id}", coalesce=f"cp:{message_id}"
+        lambda: deps.store.checkpoint(message_id, text, now) or active.cancel(), f"checkpoint {message_id}",
+        coalesce=f"cp:{message_id}"
     )

@@ -198,11 +198,22 @@ class ChatStore:
             self._refuse(message_id, self._state(s, message_id), target, strict)
             return False
 
+    def request_cancel(self, message_id: str, now: datetime) -> bool:
+        """Ask the process streaming an answer to stop it (it reads the request at its next checkpoint)."""
+        stmt = (
+            sa.update(Message).where(Message.id == message_id, Message.state == State.STREAMING.value)
+            .values(cancel_requested_at=as_utc(now)).execution_options(synchronize_session=False)
+        )
+        with self._session() as s, s.begin():
+            return s.execute(stmt).rowcount > 0
+
     def checkpoint(self, message_id: str, content: str, heartbeat_at: datetime) -> bool:
-        """Save the partial answer and prove the streamer alive; False when the answer is no longer streaming."""
+        """Save the partial answer and prove the streamer alive; False when the answer is no longer streaming, or
+        another process asked for it to be cancelled (:meth:`request_cancel`)."""
         stmt = (
             sa.update(Message)
-            .where(Message.id == message_id, Message.state == State.STREAMING.value)
+            .where(Message.id == message_id, Message.state == State.STREAMING.value,
+                   Message.cancel_requested_at.is_(None))
             .values(content=content, heartbeat_at=as_utc(heartbeat_at))
         )
         with self._session() as s, s.begin():

@@ -67,6 +67,7 @@ class Message(Base):
     first_token_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     finalized_at: Mapped[datetime | None]
+    cancel_requested_at: Mapped[datetime | None]  # by a process that does not stream it; the streamer stops
 
 
 class Trace(Base):

@@ -50,6 +50,7 @@ class MessageRecord:
     first_token_at: datetime | None
     ended_at: datetime | None
     finalized_at: datetime | None
+    cancel_requested_at: datetime | None = None
 
 
 def utc_now() -> datetime:

@@ -10,6 +10,7 @@ import pytest
 
 from docent.chat.events import ErrorEvent, FinalEvent, TokenEvent
 from docent.devtools.fake_llm_server import fake_model
+from docent.store.chat import ChatStore
 from tests.docent.chat.conftest import collect
 from tests.principals import ASKER
 
@@ -61,6 +62,35 @@ def test_cancel_closes_the_provider_connection_and_keeps_the_partial_text(http_s
     assert service.finalizer.flush(30)
     record = service.store.get_message(message_id)
     assert record.state == "cancelled" and record.content == final.text
+
+
+def test_a_cancel_sent_to_another_process_stops_the_answer_there(make_service, fake_llm, tmp_path):
+    """Two services on one store stand for two API workers: the cancel reaches the one that does not stream."""
+    run, store = uuid.uuid4().hex[:8], ChatStore(f"sqlite:///{tmp_path / 'shared.db'}")
+    streaming, other = (make_service(store=store, model=fake_model(run=run, tokens=400, token_ms=20),
+                                     api_base=fake_llm.base_url, api_key="fake") for _ in range(2))
+    asked: dict = {}
+
+    def cancel_elsewhere(message_id: str) -> None:
+        deadline = time.time() + 10  # the streaming state is written in the background: wait for that event
+        while store.get_message(message_id).state != "streaming" and time.time() < deadline:
+            time.sleep(0.01)
+        asked.update(at=time.time(), accepted=other.cancel(ASKER, message_id))
+
+    def on_event(event, message_id):
+        if isinstance(event, TokenEvent) and "thread" not in asked and event.text.startswith("w3-"):
+            asked["thread"] = threading.Thread(target=cancel_elsewhere, args=(message_id,))
+            asked["thread"].start()
+
+    message_id, events = collect(streaming, "What is the hotel cap in New York?", on_event=on_event)
+    asked["thread"].join()
+    final = events[-1]
+    assert asked["accepted"] is True and isinstance(final, FinalEvent) and final.state == "cancelled"
+    request = fake_llm.requests(run=run)[0]
+    assert request["tokens_sent"] < 250  # stopped at a checkpoint (every second), not after all 400 tokens
+    assert streaming.finalizer.flush(30)
+    record = store.get_message(message_id)
+    assert record.state == "cancelled" and record.content == final.text and record.cancel_requested_at is not None
 
 
 def test_a_transient_error_before_the_first_token_is_retried(http_service, fake_llm):
