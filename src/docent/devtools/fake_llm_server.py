@@ -5,7 +5,9 @@ without the network. Each request carries its own script in its model name, `fak
 concurrent tests sharing one server never interfere. Keys (see Script): first_token_ms, token_ms, tokens, status, retry_after,
 fail_times, run, disconnect_after, reset (1: abort with a TCP RST rather than a FIN), headers (early|late: send the HTTP
 headers before or after the first-token delay), text (fixed reply, percent-decoded; else tokens `w{i}-{tag} `), judge
-(1|0|bad: answer ragas' judge prompts, see fake_judge).
+(1|0|bad: answer ragas' judge prompts, see fake_judge), bytext (1: the last `[[key=value;...]]` in the last user message
+overrides keys for that request, so a server whose model name is fixed by its configuration, e.g. `docent serve`, can
+still be given a different fault per question: "Who leads the lab? [[status=500;run=r1]]").
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import contextlib
 import hashlib
 import itertools
 import json
+import re
 import socket
 import struct
 import time
 import urllib.request
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
@@ -33,6 +36,7 @@ POLL_S = 0.005  # how often a waiting handler checks whether the client went awa
 _RUNS = web.AppKey("runs", dict)
 _LOG = web.AppKey("log", list)
 _ids = itertools.count(1)
+_MARKER = re.compile(r"\[\[([^\[\]]*)\]\]")  # [[key=value;...]] in a question, read when the script says bytext=1
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Script:
     headers: str = "early"
     text: str | None = None
     judge: str | None = None  # answer ragas' judge prompts: 1, 0 or bad (see fake_judge)
+    bytext: bool = False  # a [[key=value;...]] in the last user message overrides keys for that request
 
 
 def parse_model(model: str) -> Script:
@@ -58,10 +63,23 @@ def parse_model(model: str) -> Script:
     base, _, opts = model.removeprefix("openai/").partition(":")
     if base != "fake":
         raise ValueError(f"unknown fake model {model!r}: expected 'fake' or 'fake:key=value;...'")
-    script, kinds = Script(), {f.name: str(f.type) for f in fields(Script)}
+    return _apply(Script(), opts, model)
+
+
+def script_for(script: Script, messages: list[dict[str, Any]]) -> Script:
+    """The script one request follows: with ``bytext``, the last ``[[key=value;...]]`` of its last user message
+    overrides the model name's keys (the question may sit at the end of a longer prompt, as in Docent's)."""
+    if not script.bytext or not (markers := _MARKER.findall(_last_user_text(messages))):
+        return script
+    return _apply(replace(script), markers[-1], f"[[{markers[-1]}]]")
+
+
+def _apply(script: Script, opts: str, where: str) -> Script:
+    """Set each `key=value` of `opts` (`;`-separated, values percent-decoded) on `script`."""
+    kinds = {f.name: str(f.type) for f in fields(Script)}
     for key, _, value in (part.partition("=") for part in opts.split(";") if part):
         if key not in kinds:
-            raise ValueError(f"unknown fake model key {key!r} in {model!r}")
+            raise ValueError(f"unknown fake model key {key!r} in {where!r}")
         kind, value = kinds[key], unquote(value)
         setattr(script, key, value if "str" in kind else bool(int(value)) if kind == "bool" else
                 float(value) if "float" in kind else int(value))
@@ -163,7 +181,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await request.json()
     model = str(body.get("model", "fake"))
     try:
-        script = parse_model(model)
+        script = script_for(parse_model(model), body.get("messages", []))
     except ValueError as exc:
         return web.json_response({"error": {"message": str(exc), "type": "invalid_request_error", "code": None}}, status=404)
     entry: dict[str, Any] = {"id": f"chatcmpl-fake-{next(_ids)}", "model": model, "run": script.run, "started_at": time.time(),

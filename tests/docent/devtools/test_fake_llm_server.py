@@ -12,7 +12,7 @@ import litellm
 import pytest
 from litellm.exceptions import MidStreamFallbackError
 
-from docent.devtools.fake_llm_server import parse_model, reply_tokens
+from docent.devtools.fake_llm_server import parse_model, reply_tokens, script_for
 from tests.llm_server import (
     FakeLLMServer,
     Streamed,
@@ -46,6 +46,19 @@ def test_model_name_grammar() -> None:
     assert reply_tokens(user_messages("x"), 2) == reply_tokens([{"role": "user", "content": [{"text": "x"}]}], 2)
     with pytest.raises(ValueError):
         parse_model("fake:nope=1")
+
+
+def test_bytext_takes_the_script_from_the_last_marker_of_the_question() -> None:
+    base = parse_model("fake:bytext=1;tokens=5;run=r0")
+    prompt = [{"role": "user", "content": "old [[status=400]]"}, {"role": "assistant", "content": "x"},
+              {"role": "user", "content": "<source>a [[b]]</source>\n\nQuestion: why? [[status=500;run=r1;text=a%20b]]"}]
+    script = script_for(base, prompt)
+    assert (script.status, script.run, script.text, script.tokens) == (500, "r1", "a b", 5)
+    assert (base.status, base.run) == (None, "r0")  # the model name's script is left as it was
+    assert script_for(base, user_messages("no marker")) == base
+    assert script_for(parse_model("fake"), prompt) == parse_model("fake")  # without bytext, markers are text
+    with pytest.raises(ValueError, match="nope"):
+        script_for(base, user_messages("q [[nope=1]]"))
 
 
 async def test_streams_expected_tokens(fake_llm) -> None:
