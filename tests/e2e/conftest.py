@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from docent.devtools.local_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "acme"
@@ -75,12 +76,6 @@ WATCH_JS = """(answerJs) => {
 def chromium_missing_message() -> str:
     return (f"chromium is not installed at {CHROMIUM}: run .ci/run (as root), or "
             "`apt-get install chromium`; the browser tests never download a browser")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def docent(args: list[str], data_dir: Path, stdin: str | None = None, timeout: float = 600) -> str:

@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from docent.devtools.fake_oidc import FakeOIDCServer
-from tests.e2e.conftest import PASSWORD, AppServer, clone_data, docent, free_port
+from docent.devtools.local_server import free_port
+from tests.e2e.conftest import PASSWORD, AppServer, clone_data, docent
 
 pytestmark = pytest.mark.slow
 

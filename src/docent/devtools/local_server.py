@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import select
+import socket
 import subprocess
 import sys
 
 from aiohttp import web
+
+
+def free_port() -> int:
+    """A loopback port free at this moment, for a server that must be told its port (uvicorn, streamlit)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 async def serve_app(app: web.Application, host: str, port: int, **runner_options) -> None:

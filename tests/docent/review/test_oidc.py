@@ -20,11 +20,11 @@ from joserfc.jwk import RSAKey
 
 from docent.access import Role
 from docent.devtools.fake_oidc import FakeOIDCServer
+from docent.devtools.local_server import free_port
 from docent.review.oidc import AccessTokens, IssuerUnreachable, TokenRefused
 from docent.review.users import UserStore
 from docent.settings import ApiSettings
 from docent.store.audit import AuditLog
-from tests.e2e.conftest import free_port
 from tests.principals import ADMIN
 
 AUDIENCE = "docent-api"
