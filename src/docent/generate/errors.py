@@ -16,12 +16,14 @@ import openai
 class ProviderError(RuntimeError):
     """A model call that failed: ``code`` for the record, ``user_message`` for the person asking."""
 
-    def __init__(self, code: str, user_message: str, detail: str = "", model: str = ""):
+    def __init__(self, code: str, user_message: str, detail: str = "", model: str = "",
+                 retry_after_s: float | None = None):
         super().__init__(f"{code}: {detail or user_message}")
         self.code = code
         self.user_message = user_message
         self.detail = detail
         self.model = model
+        self.retry_after_s = retry_after_s  # the provider's Retry-After (seconds), when it sent one
 
 
 # What the person asking reads, per code; the app shows the same sentences for stored failures.
@@ -70,7 +72,18 @@ def map_error(exc: BaseException, model: str = "") -> ProviderError:
 
 
 def _error(code: str, exc: BaseException, model: str) -> ProviderError:
-    return ProviderError(code, MESSAGES[code], _detail(exc), model)
+    return ProviderError(code, MESSAGES[code], _detail(exc), model, _retry_after(exc))
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """The seconds of the response's Retry-After header (a number; an HTTP date is ignored). litellm keeps the
+    provider's headers in ``litellm_response_headers``; its ``response`` is one it made, without them."""
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _detail(exc: BaseException) -> str:

@@ -26,6 +26,7 @@ log = logging.getLogger("docent.llm")
 litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout: errors reach users as ProviderError
 
 BACKOFF_S = 0.25
+MAX_RETRY_WAIT_S = 5.0  # a longer Retry-After is not worth a person's wait: the next model, or the error, instead
 
 
 @dataclass
@@ -123,8 +124,9 @@ async def open_stream(messages: list[dict], settings: ChatSettings, model: str |
                 log.warning("model %s failed before its first token (%s): %s", name, last.code, last.detail)
                 if last.code not in TRANSIENT:
                     break
-                if attempt < settings.retries:
-                    await asyncio.sleep(BACKOFF_S * 2**attempt)
+                if attempt < settings.retries:  # as long as the provider asks (Retry-After), within reason
+                    wait = max(BACKOFF_S * 2**attempt, last.retry_after_s or 0.0)
+                    await asyncio.sleep(min(wait, MAX_RETRY_WAIT_S))
                 continue
             call.model = name
             call.first_token_at = time.perf_counter()

@@ -93,6 +93,15 @@ def test_a_cancel_sent_to_another_process_stops_the_answer_there(make_service, f
     assert record.state == "cancelled" and record.content == final.text and record.cancel_requested_at is not None
 
 
+def test_a_rate_limited_call_is_retried_when_the_provider_says(http_service, fake_llm):
+    service, run = http_service(status=429, retry_after="1.5", fail_times=1, tokens=5)
+    _, events = collect(service, "Who leads the Lyon lab?")
+    assert events[-1].state == "completed"
+    refused, served = fake_llm.requests(run=run)
+    assert (refused["status"], served["status"]) == (429, 200)
+    assert served["started_at"] - refused["started_at"] >= 1.5  # its Retry-After, not the 0.25 s backoff
+
+
 def test_a_transient_error_before_the_first_token_is_retried(http_service, fake_llm):
     service, run = http_service(status=500, fail_times=1, tokens=5)
     message_id, events = collect(service, "Who leads the Lyon lab?")
