@@ -62,7 +62,16 @@ def keys_for(state_url: str, n: int) -> list[str]:
 
 
 async def http_ask(client: httpx.AsyncClient, key: str, question: str) -> tuple[float, float, list[str], str]:
-    """(command ms, TTFT ms, the tokens, the last event's kind) of one question over HTTP."""
+    """(command ms, TTFT ms, the tokens, the last event's kind) of one question over HTTP; a connection that
+    fails is printed and counted as not terminal."""
+    try:
+        return await asked_over_http(client, key, question)
+    except httpx.TransportError as exc:
+        print(f"transport error: {type(exc).__name__} {exc}", file=sys.stderr)
+        return 0.0, 0.0, [], f"transport {type(exc).__name__}"
+
+
+async def asked_over_http(client: httpx.AsyncClient, key: str, question: str) -> tuple[float, float, list[str], str]:
     headers = {"Authorization": f"Bearer {key}"}
     began = time.perf_counter()
     accepted = await client.post("/v1/messages", json={"question": question}, headers=headers)
@@ -146,7 +155,9 @@ def run_in(work: Path, args: argparse.Namespace) -> None:
 
 async def measure(base: str, ws: Workspace, keys: list[str], args, fake: FakeLLMServer, run: str,
                   serve: psutil.Process) -> dict:
-    limits = httpx.Limits(max_connections=args.streams + 16, max_keepalive_connections=args.streams + 16)
+    # idle connections are dropped before uvicorn's 5 s keep-alive ends: reusing one it is closing fails the request
+    limits = httpx.Limits(max_connections=args.streams + 16, max_keepalive_connections=args.streams + 16,
+                          keepalive_expiry=3.0)
     async with httpx.AsyncClient(base_url=base, timeout=120, trust_env=False, limits=limits) as client:
         for q in QUESTIONS:  # warm both paths
             await http_ask(client, keys[0], q)

@@ -10,17 +10,28 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 
+SQLITE_BUSY_S = 30.0
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> sa.Engine:
-    """A pooled, migrated engine; SQLite files get their folder created and WAL mode for concurrent readers."""
-    if url.startswith("sqlite:///"):
+    """A pooled, migrated engine.
+
+    SQLite files get their folder created, WAL mode (readers never wait for the writer), ``synchronous=NORMAL``
+    (WAL's recommended setting: a commit survives a crashed process; only a power cut may lose the last ones)
+    and a writer waits up to ``SQLITE_BUSY_S`` for another: several API workers, the app and Dagster write at once.
+    """
+    sqlite = url.startswith("sqlite:///")
+    if sqlite:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True,
+                              connect_args={"timeout": SQLITE_BUSY_S} if sqlite else {})
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
         def _wal(conn, _record) -> None:
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
 
     from docent.store.migrate import upgrade  # Alembic takes ~0.4 s to import: only once a database is opened
 
