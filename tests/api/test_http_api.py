@@ -17,7 +17,9 @@ QUESTION = "How many weeks of parental leave does the secondary caregiver get?"
 ROUTES = [("POST", "/v1/messages"), ("GET", "/v1/messages/x"), ("GET", "/v1/messages/x/events"),
           ("POST", "/v1/messages/x/cancel"), ("GET", "/v1/conversations"), ("GET", "/v1/conversations/x"),
           ("GET", "/v1/search?q=leave"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models"),
-          ("POST", "/v1/messages/x/feedback")]
+          ("POST", "/v1/messages/x/feedback"), ("GET", "/v1/review/items"), ("GET", "/v1/review/items/1"),
+          *[("POST", f"/v1/review/items/1/{verb}") for verb in ("claim", "release", "approve", "reject")],
+          ("GET", "/v1/documents"), ("POST", "/v1/documents"), ("GET", "/v1/eval/runs"), ("GET", "/v1/usage")]
 
 
 def events(client: httpx.Client, url: str) -> list[tuple[str, str, dict]]:
