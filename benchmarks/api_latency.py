@@ -155,9 +155,7 @@ def run_in(work: Path, args: argparse.Namespace) -> None:
 
 async def measure(base: str, ws: Workspace, keys: list[str], args, fake: FakeLLMServer, run: str,
                   serve: psutil.Process) -> dict:
-    # idle connections are dropped before uvicorn's 5 s keep-alive ends: reusing one it is closing fails the request
-    limits = httpx.Limits(max_connections=args.streams + 16, max_keepalive_connections=args.streams + 16,
-                          keepalive_expiry=3.0)
+    limits = httpx.Limits(max_connections=args.streams + 16, max_keepalive_connections=args.streams + 16)
     async with httpx.AsyncClient(base_url=base, timeout=120, trust_env=False, limits=limits) as client:
         for q in QUESTIONS:  # warm both paths
             await http_ask(client, keys[0], q)
@@ -181,8 +179,12 @@ async def measure(base: str, ws: Workspace, keys: list[str], args, fake: FakeLLM
 
         watcher = asyncio.create_task(watch())
         began = time.perf_counter()
-        many = await asyncio.gather(*(http_ask(client, keys[2 + i % (len(keys) - 2)], QUESTIONS[i % len(QUESTIONS)])
-                                      for i in range(args.streams)))
+        fresh = httpx.Limits(max_connections=2 * args.streams + 16, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=base, timeout=300, trust_env=False, limits=fresh) as each:
+            # a connection per request: under this load, one idle a moment too long may be closed by the server
+            # while reused (the keep-alive race), which says nothing of the streams
+            many = await asyncio.gather(*(http_ask(each, keys[2 + i % (len(keys) - 2)], QUESTIONS[i % len(QUESTIONS)])
+                                          for i in range(args.streams)))
         wall = time.perf_counter() - began
         watcher.cancel()
         ended = sum(kind in ("final", "error") for _, _, _, kind in many)
