@@ -32,7 +32,7 @@ from docent.chat.events import ChatEvent
 from docent.chat.finalize import Finalizer
 from docent.chat.registry import Streams
 from docent.chat.request import Busy, ChatRequestError, Request, UnknownId, UnknownIndexVersion
-from docent.chat.states import TERMINAL, State
+from docent.chat.states import State
 from docent.chat.stream import run_stream
 from docent.generate.local import local_provider
 from docent.index.base import FILTERABLE_FIELDS, validate_filters
