@@ -25,7 +25,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import principal
 from api.errors import ApiError, error
 from docent.access import Principal
-from docent.settings import load_settings
 
 UPLOADS = ("POST", "/v1/documents")  # bodies of files: limited by api.max_upload_mb instead
 
@@ -55,12 +54,10 @@ Asker = Annotated[Principal, Depends(asker)]
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a request body over ``max_bytes`` (an upload: ``upload_bytes``, by default
-    ``api.max_upload_mb``), never read whole."""
+    """ASGI middleware: 413 for a request body over ``max_bytes`` (an upload's: ``upload_bytes``), never read whole."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None):
-        self.app, self.max_bytes = app, max_bytes
-        self.upload_bytes = int(load_settings().api.max_upload_mb * 2**20) if upload_bytes is None else upload_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int):
+        self.app, self.max_bytes, self.upload_bytes = app, max_bytes, upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

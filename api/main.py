@@ -40,10 +40,12 @@ async def lifespan(app: FastAPI):
 def create_app() -> FastAPI:
     settings = load_settings()
     app = FastAPI(title="Docent", version="1", lifespan=lifespan,
-                  description="Ask your documents, with citations. Authenticate with `Authorization: Bearer <API key>`.")
+                  description="Ask your documents, with citations. Authenticate with `Authorization: Bearer <API key>` "
+                  "or, when the server sets `api.oidc_issuer`, an OpenID Connect access token.")
     app.state.settings = settings
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=int(settings.api.max_body_mb * 2**20))
+    app.add_middleware(BodyLimit, max_bytes=int(settings.api.max_body_mb * 2**20),
+                       upload_bytes=int(settings.api.max_upload_mb * 2**20))
     if settings.api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
