@@ -221,6 +221,15 @@ def button_clicks(page: Any) -> list[float]:
     return [ms / 1000 for ms in page.evaluate("() => window.__docent.clicks")]
 
 
+def screenshot(page: Any, name: str) -> Path:
+    """Keep a picture of the page as a test artifact (``test-artifacts/screens/<name>.png``, not in git),
+    e.g. a page before and after an action, for people reviewing a change."""
+    path = ARTIFACTS / "screens" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 def wait_idle(page: Any, timeout_s: float = 60) -> None:
     """Wait until no script run is in progress (Streamlit marks the app ``data-test-script-state``)."""
     page.wait_for_function(
