@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import streamlit as st
 
 from docent.chat.states import State
@@ -41,3 +43,16 @@ def sources(citations: list[dict] | None, key: str) -> None:
                 st.download_button("Open the file", path.read_bytes(), file_name=path.name, key=f"{key}-{c['n']}")
             else:
                 st.caption(path_or_url(c["source_uri"]))
+
+
+def flash(message: str) -> NoReturn:
+    """Keep an action's confirmation and rerun the page: a message shown before the rerun would vanish with it.
+    The page calls :func:`show_flash` near its top to show it once, as a toast."""
+    st.session_state["flash"] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """Show (once) the confirmation :func:`flash` kept for this run."""
+    if message := st.session_state.pop("flash", None):
+        st.toast(message, icon=":material/check_circle:")
