@@ -283,6 +283,11 @@ class EvaluationSettings(BaseModel):
     heartbeat_s: int = Field(3600, ge=60, description="alert when no continuous evaluation has finished for this long")
 
 
+class AppSettings(BaseModel):
+    dagster_url: str = Field("http://127.0.0.1:3000", description="the Dagster UI the Ingestion page links each "
+                             "document to (its partition of the documents asset)")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCENT_", env_nested_delimiter="__", extra="forbid")
 
@@ -301,6 +306,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     alerts: AlertSettings = AlertSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
+    app: AppSettings = AppSettings()
 
     @classmethod
     def settings_customise_sources(
