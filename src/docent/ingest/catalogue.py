@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Literal, get_args
+from urllib.parse import unquote
 
 from docent.ingest.manifest import DocumentRecord, Manifest
 from docent.ingest.plan import SKIPPED
+from docent.ingest.sources import display_name, normalise_root
 
 State = Literal["indexed", "quarantined", "skipped"]
 STATES: tuple[State, ...] = get_args(State)
@@ -31,6 +33,18 @@ def listing(manifest: Manifest, state: State | None = None, limit: int | None = 
     records = [r for r in manifest.all().values() if state is None or state_of(r) == state]
     records.sort(key=lambda r: (_stamp(r.updated_at), r.source_uri), reverse=True)
     return records[:limit]
+
+
+def located(uri: str, roots: list[str]) -> tuple[str, str]:
+    """The source a document comes from (named by its last segment) and its path within it: what a person
+    recognises, without the server's folders. A document under none of ``roots`` (a source since removed from
+    the settings) is named by its file name alone, its source left blank."""
+    for root in sorted({normalise_root(r) for r in roots}, key=len, reverse=True):  # the innermost root wins
+        if uri.startswith(root + "/"):
+            return display_name(root), unquote(uri[len(root) + 1:])
+        if uri == root:  # a source that is a single file
+            return display_name(root), display_name(uri)
+    return "", display_name(uri)
 
 
 def _stamp(at: datetime | None) -> datetime:
