@@ -46,6 +46,16 @@ def _guarded_connect(self, address):
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 
 
+@pytest.fixture(scope="session")
+def acme_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """samples/acme ingested once with the CLI (real parser, MiniLM on torch), plus a reviewer, an analyst and an
+    admin: the browser and API servers each start on their own copy (``clone_data``), which costs a second, not
+    the ~40 s of an ingest."""
+    from tests.e2e.conftest import prepare_data
+
+    return prepare_data(tmp_path_factory.mktemp("acme"))
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     """Embedded settings in a fresh data directory, torch backend (no export step)."""

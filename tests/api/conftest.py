@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import AppServer, prepare_data
+from tests.e2e.conftest import AppServer, clone_data
 
 
 @dataclass
@@ -35,12 +36,12 @@ class ApiServer(AppServer):
 
 
 @pytest.fixture(scope="session")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+def api(tmp_path_factory: pytest.TempPathFactory, acme_data: Path) -> Iterator[ApiServer]:
     """The API with the local extractive model over samples/acme; users alice (reviewer), ann (analyst), root
     (admin), and mo and bo (members)."""
     from docent.review.users import UserStore
 
-    data = prepare_data(tmp_path_factory.mktemp("api"))
+    data = clone_data(acme_data, tmp_path_factory.mktemp("api") / "data")
     for member in ("mo", "bo"):
         UserStore(f"sqlite:///{data / 'docent.db'}").add(member, f"password-{member}", "member")
     with ApiServer(data, startup_timeout=180) as server:
@@ -48,13 +49,13 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
 
 
 @pytest.fixture(scope="session")
-def slow_api(tmp_path_factory: pytest.TempPathFactory, fake_llm) -> Iterator[ApiServer]:
+def slow_api(tmp_path_factory: pytest.TempPathFactory, acme_data: Path, fake_llm) -> Iterator[ApiServer]:
     """The API answering through the fake model server slowly (300 tokens, 20 ms apart), with a 1 s grace and
     finished answers read back from the store at once (api.replay_s 0)."""
     from docent.devtools.fake_llm_server import fake_model
     from docent.review.users import UserStore
 
-    data = prepare_data(tmp_path_factory.mktemp("slow-api"))
+    data = clone_data(acme_data, tmp_path_factory.mktemp("slow-api") / "data")
     UserStore(f"sqlite:///{data / 'docent.db'}").add("mo", "password-mo", "member")
     env = {"DOCENT_CHAT__MODEL": fake_model(tokens=300, token_ms=20, run="api-slow"), "DOCENT_CHAT__API_BASE":
            fake_llm.base_url, "DOCENT_CHAT__API_KEY": "fake", "DOCENT_CACHE__ANSWERS": "false",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import ApiServer
-from tests.e2e.conftest import prepare_data
+from tests.e2e.conftest import clone_data
 from tests.pdf_writer import escape, write_pdf
 
 pytestmark = pytest.mark.slow
@@ -20,12 +20,12 @@ def pdf(*lines: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def docs_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+def docs_api(tmp_path_factory: pytest.TempPathFactory, acme_data: Path) -> Iterator[ApiServer]:
     """The API over its own copy of samples/acme (uploads change its index), uploads up to 2 MB, other bodies
     up to 1 MB (the default); mo is a member."""
     from docent.review.users import UserStore
 
-    data = prepare_data(tmp_path_factory.mktemp("documents-api"))
+    data = clone_data(acme_data, tmp_path_factory.mktemp("documents-api") / "data")
     UserStore(f"sqlite:///{data / 'docent.db'}").add("mo", "password-mo", "member")
     with ApiServer(data, env={"DOCENT_API__MAX_UPLOAD_MB": "2"}, startup_timeout=180) as server:
         yield server

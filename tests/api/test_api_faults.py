@@ -14,13 +14,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.api.conftest import ApiServer
 from tests.api.test_http_api import asked, events, recorded
-from tests.e2e.conftest import prepare_data
+from tests.e2e.conftest import clone_data
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]  # a stream that hangs fails the test, not the suite
 QUESTION = "Who leads the Lyon lab?"
@@ -51,12 +52,12 @@ IDS = [f.name for f in FAULTS]
 
 
 @pytest.fixture(scope="module")
-def faulty_api(tmp_path_factory: pytest.TempPathFactory, fake_llm) -> Iterator[ApiServer]:
+def faulty_api(tmp_path_factory: pytest.TempPathFactory, acme_data: Path, fake_llm) -> Iterator[ApiServer]:
     """The API answering through the fake model server, a fault per question, with a short first-token timeout."""
     from docent.devtools.fake_llm_server import fake_model
     from docent.review.users import UserStore
 
-    data = prepare_data(tmp_path_factory.mktemp("faulty-api"))
+    data = clone_data(acme_data, tmp_path_factory.mktemp("faulty-api") / "data")
     UserStore(f"sqlite:///{data / 'docent.db'}").add("mo", "password-mo", "member")
     env = {"DOCENT_CHAT__MODEL": fake_model(bytext=1, tokens=8, run="api-faults"), "DOCENT_CHAT__API_BASE":
            fake_llm.base_url, "DOCENT_CHAT__API_KEY": "fake", "DOCENT_CACHE__ANSWERS": "false",

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.api.conftest import ApiServer
-from tests.e2e.conftest import prepare_data
+from tests.e2e.conftest import clone_data
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://intranet.example"
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApiServer, ApiServer]]:
+def pair(tmp_path_factory: pytest.TempPathFactory, acme_data: Path) -> Iterator[tuple[ApiServer, ApiServer]]:
     """Two API processes over one data directory, counting questions in one Redis: 3 a minute each principal,
     bodies up to 10 kB, one allowed web origin."""
     from docent.review.users import UserStore
 
-    data = prepare_data(tmp_path_factory.mktemp("limited-api"))
+    data = clone_data(acme_data, tmp_path_factory.mktemp("limited-api") / "data")
     UserStore(f"sqlite:///{data / 'docent.db'}").add("mo", "password-mo", "member")
     env = {"DOCENT_API__RATE_LIMIT": "3/minute", "DOCENT_API__MAX_BODY_MB": "0.01",
            "DOCENT_API__CORS_ORIGINS": f'["{ORIGIN}"]', "DOCENT_CACHE__REDIS_URL": "redis://127.0.0.1:6379/0"}

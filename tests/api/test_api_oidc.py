@@ -9,13 +9,14 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from docent.devtools.fake_oidc import FakeOIDCServer
 from tests.api.conftest import ApiServer
-from tests.e2e.conftest import prepare_data
+from tests.e2e.conftest import clone_data
 from tests.principals import ADMIN
 
 pytestmark = pytest.mark.slow
@@ -30,13 +31,13 @@ def idp() -> Iterator[FakeOIDCServer]:
 
 
 @pytest.fixture(scope="module")
-def oidc_api(tmp_path_factory: pytest.TempPathFactory, idp: FakeOIDCServer) -> Iterator[ApiServer]:
+def oidc_api(tmp_path_factory: pytest.TempPathFactory, acme_data: Path, idp: FakeOIDCServer) -> Iterator[ApiServer]:
     """The API over samples/acme trusting the fake provider's tokens for audience docent-api; users mo@example.com
     (member) and dee@example.com (member, disabled) beside the usual alice, ann and root. Keys are fetched again
     for every new kid (api.oidc_jwks_refresh_s 0: the refresh window is the unit tests' business)."""
     from docent.review.users import UserStore
 
-    data = prepare_data(tmp_path_factory.mktemp("oidc-api"))
+    data = clone_data(acme_data, tmp_path_factory.mktemp("oidc-api") / "data")
     users = UserStore(f"sqlite:///{data / 'docent.db'}")
     users.add("mo@example.com", "password-mo", "member")
     users.add("dee@example.com", "password-dee", "member")

@@ -247,12 +247,6 @@ def _chromium_installed() -> None:
         pytest.fail(chromium_missing_message(), pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def acme_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """samples/acme ingested once with the CLI (real parser, MiniLM on torch), plus a reviewer, an analyst, an admin."""
-    return prepare_data(tmp_path_factory.mktemp("e2e"))
-
-
 def _serve(tmp_path_factory: pytest.TempPathFactory, acme_data: Path, name: str, env: dict[str, str]) -> Iterator[AppServer]:
     data = clone_data(acme_data, tmp_path_factory.mktemp(name) / "data")
     with AppServer(data, env) as server:
