@@ -145,10 +145,11 @@ def review_renders(page: Any, items: int, rounds: int) -> list[float]:
 
 def server_ttft_ms(state_url: str, questions: list[str]) -> list[float]:
     """The chat service's own time to first token (metrics.ttft_ms) for the newest answer to each question."""
+    from docent.review.users import UserStore
     from docent.store.chat import ChatStore
 
-    store, found = ChatStore(state_url), {}
-    for conversation in store.list_conversations(limit=len(questions) + 10):
+    store, found, asker = ChatStore(state_url), {}, UserStore(state_url).get("alice")
+    for conversation in store.list_conversations([asker.id], limit=len(questions) + 10):
         for m in store.messages(conversation.id):
             if m.role == "assistant" and m.question in questions and m.question not in found:
                 found[m.question] = (m.metrics or {}).get("ttft_ms")
