@@ -141,43 +141,6 @@ def test_only_reviewers_decide_and_only_admins_manage_users(app, app_env):
         app("rita").switch_page("pages/users.py")
 
 
-def test_an_admin_disables_re_enables_and_resets_a_password_on_the_users_page(app, app_env):
-    from docent.review.users import UserStore
-
-    users = UserStore(app_env["state_url"])
-    users.add("temp", "first password", "member")
-    at = app("ada").switch_page("pages/users.py").run()
-    next(s for s in at.selectbox if s.label == "User").select("temp").run()
-    next(b for b in at.button if b.label == "Disable").click().run()
-    assert users.get("temp").disabled and not at.exception
-    next(b for b in at.button if b.label == "Re-enable").click().run()
-    assert not users.get("temp").disabled
-    next(t for t in at.text_input if t.label.startswith("New password")).input("second password")
-    next(b for b in at.button if b.label == "Reset password").click().run()
-    assert not at.exception, at.exception
-    assert users.authenticate("temp", "second password") is not None
-    assert users.authenticate("temp", "first password") is None
-
-
-def test_an_admin_sees_and_revokes_api_keys_on_the_users_page(app, app_env):
-    from docent.review.api_keys import ApiKeys, KeyRefused
-    from docent.review.users import UserStore
-
-    mo = UserStore(app_env["state_url"]).get("mo")
-    keys = ApiKeys(app_env["state_url"])
-    key = keys.create(mo, mo, "mo's notebook")
-    at = app("ada").switch_page("pages/users.py").run()
-    table = next(d for d in at.dataframe if "prefix" in d.value.columns).value
-    row = table[table["prefix"] == key.split("_")[1]].iloc[0]
-    assert (row["user"], row["name"], row["status"]) == ("mo", "mo's notebook", "active")
-    assert key not in table.to_string()
-    next(s for s in at.selectbox if s.label == "Key").select(key.split("_")[1]).run()
-    next(b for b in at.button if b.label == "Revoke key").click().run()
-    assert not at.exception, at.exception
-    with pytest.raises(KeyRefused, match="revoked"):
-        keys.principal(key)
-
-
 def test_ingestion_page_shows_counts_and_the_quarantined_file(app):
     at = app("rita").switch_page("pages/ingestion.py").run()
     assert not at.exception, at.exception
