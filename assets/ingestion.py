@@ -5,12 +5,16 @@ are per *batch* (up to ``sync.batch_documents`` files chosen by the sensor), whi
 Dagster's own bookkeeping at a handful of events per batch. Per-document visibility comes from
 the ``documents`` asset, partitioned by document id: the index stage logs one materialization
 per indexed document (source, version, chunks, batch) and one failed check evaluation per
-quarantined document (stage and reason). Each asset is a thin call into
+quarantined document (stage and reason), the sensor one materialization per deleted document.
+Each event names its file (the path relative to its source) in its description and ``path``
+metadata: the partition key stays the document id, which the manifest, the index and every
+earlier event are keyed by. Each asset is a thin call into
 :class:`docent.ingest.pipeline.Ingestor`, the same code ``docent ingest`` runs.
 """
 
 
 import time
+from urllib.parse import unquote
 
 import dagster as dg
 import numpy as np
@@ -19,8 +23,9 @@ from assets.resources import DocentResource, SourceResource
 from docent.index.promotion import count_mismatches
 from docent.ingest import checks
 from docent.ingest.chunk import doc_id_for
+from docent.ingest.manifest import DocumentRecord
 from docent.ingest.pipeline import IngestReport, Prepared
-from docent.ingest.sources import SourceFile
+from docent.ingest.sources import SourceFile, display_name, normalise_root, path_or_url
 from docent.ingest.worker import WorkResult
 from docent.workspace import Workspace
 
@@ -32,9 +37,39 @@ documents = dg.AssetSpec(
     partitions_def=document_partitions,
     group_name="ingestion",
     deps=["indexed_chunks"],
-    description="One partition per source document (key: document id). Materialized when the document is indexed; "
-    "a failed `ingested` check says why it was quarantined and at which stage.",
+    description="One partition per source document (key: document id; each event's description and `path` metadata "
+    "name the file, relative to its source). Materialized when the document is indexed, and once more (status: deleted) "
+    "when its file leaves the source; a failed `ingested` check says why it was quarantined and at which stage.",
 )
+
+
+def relative_path(uri: str, root_uri: str) -> str:
+    """The file's path under its source root (``policies/leave.md``) as a person writes it: what names a
+    document in the Dagster UI, where partition keys are document ids. ``root_uri`` is normalised."""
+    base = root_uri.rstrip("/") + "/"
+    if not uri.startswith(base):
+        return display_name(uri) if uri == root_uri else path_or_url(uri)  # a source that is one file
+    rest = uri[len(base):]
+    return unquote(rest) if uri.startswith("file:") else rest  # file URIs are percent-encoded
+
+
+def named(paths: list[str], first: int = 5) -> str:
+    """The first few paths and how many more: short enough for a tick's line or a run tag."""
+    return ", ".join(paths[:first]) + (f" and {len(paths) - first} more" if len(paths) > first else "")
+
+
+def batch_tags(version: str, root: str, files: list[SourceFile]) -> dict[str, str]:
+    """A batch run's tags: the index version, and the files it ingests (the UI's runs list shows them)."""
+    root_uri = normalise_root(root)
+    return {"docent/version": version, "docent/files": named([relative_path(f.uri, root_uri) for f in files])}
+
+
+def deletion_event(path: str, record: DocumentRecord, version: str) -> dg.AssetMaterialization:
+    """The ``documents`` event of a file that left its source (its chunks left the index with it)."""
+    return dg.AssetMaterialization(
+        "documents", partition=record.doc_id, description=f"{path}: deleted (gone from its source)",
+        metadata={"path": path, "source": record.source_uri, "status": "deleted", "index_version": version},
+    )
 
 
 @dg.asset_check(asset="documents", name="ingested", partitions_def=document_partitions)
@@ -46,7 +81,7 @@ def ingested(context: dg.AssetCheckExecutionContext, docent: DocentResource) -> 
     if record is None:
         return dg.AssetCheckResult(passed=False, metadata={"reason": "not in the manifest of the configured version"})
     return dg.AssetCheckResult(
-        passed=record.status == "indexed",
+        passed=record.status == "indexed", description=path_or_url(record.source_uri),
         metadata={"source": record.source_uri, "stage": record.stage or "", "reason": record.error or ""},
     )
 
@@ -148,7 +183,7 @@ def indexed_chunks(
     ingestor.finish(report)
     batch = ws.batches.get(context.partition_key)
     records = ws.manifest.get_many([doc_id_for(f.uri) for f in batch.files])
-    _log_documents(context, ws.version, records.values())
+    _log_documents(context, ws.version, batch.root, records.values())
     indexed = [r for r in records.values() if r.status == "indexed"]
     mismatches = count_mismatches(ws.index, records.values())
     drift = [f"{d}: expected {want}, stored {have}" for d, (want, have) in mismatches.items() if d in records]
@@ -164,22 +199,27 @@ def indexed_chunks(
     )
 
 
-def _log_documents(context: dg.AssetExecutionContext, version: str, records) -> None:
+def _log_documents(context: dg.AssetExecutionContext, version: str, root: str, records) -> None:
     """One event per document on the ``documents`` asset: its status in the Dagster UI."""
     records = list(records)
     context.instance.add_dynamic_partitions(document_partitions.name, [r.doc_id for r in records])
+    root = normalise_root(root)
     for r in records:
-        meta = {"source": r.source_uri, "index_version": version, "batch": context.partition_key}
+        path = relative_path(r.source_uri, root)
+        meta = {"path": path, "source": r.source_uri, "status": r.status, "index_version": version,
+                "batch": context.partition_key}
         if r.status == "indexed":
             scan = {"ocr_pages": r.ocr_pages, "pages": r.pages, "ocr_confidence": r.ocr_confidence,
                     "ocr_notes": r.notes or ""} if r.ocr_pages else {}
             context.log_event(dg.AssetMaterialization("documents", partition=r.doc_id,
+                                                      description=f"{path}: indexed, {r.chunks} chunks",
                                                       metadata={**meta, "chunks": r.chunks, **scan}))
         else:
             context.log_event(
                 dg.AssetCheckEvaluation(
                     asset_key=dg.AssetKey("documents"), check_name="ingested", passed=False, partition=r.doc_id,
-                    severity=dg.AssetCheckSeverity.WARN, metadata={**meta, "stage": r.stage or "", "reason": r.error or ""},
+                    severity=dg.AssetCheckSeverity.WARN, description=f"{path}: quarantined at {r.stage or 'an unknown stage'}",
+                    metadata={**meta, "stage": r.stage or "", "reason": r.error or ""},
                 )
             )
 

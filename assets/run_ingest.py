@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from assets.definitions import build_definitions
-from assets.ingestion import batch_partitions
+from assets.ingestion import batch_partitions, batch_tags
 from assets.resources import DocentResource, SourceResource
 from docent.ingest.chunk import doc_id_for
 from docent.ingest.pipeline import IngestReport
@@ -49,7 +49,7 @@ def ingest_with_dagster(
     for b in batches:
         result = job.execute_in_process(
             instance=instance, partition_key=b.batch_id, raise_on_error=False, run_config=QUIET,
-            tags={"docent/version": ws.version, "docent/source": "cli"},
+            tags={**batch_tags(ws.version, root, b.files), "docent/source": "cli"},
         )
         out.run_ids.append(result.run_id)
         if not result.success:

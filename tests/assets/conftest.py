@@ -45,13 +45,19 @@ def run_all(defs, instance):
 
 
 def sensor_tick(defs: dg.Definitions, instance: dg.DagsterInstance):
-    """One sensor evaluation, its partition requests applied, as the daemon would."""
+    """One sensor evaluation, its asset events and partition requests applied, as the daemon would."""
     with dg.build_sensor_context(instance=instance, resources=defs.resources, definitions=defs) as context:
         result = defs.resolve_sensor_def("source_sensor")(context)
     if isinstance(result, dg.SkipReason):
         return [], result.skip_message
+    for event in result.asset_events:
+        instance.report_runless_asset_event(event)
     for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        if isinstance(request, dg.DeleteDynamicPartitionsRequest):
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+        else:
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return list(result.run_requests or []), result.skip_reason.skip_message if result.skip_reason else None
 
 
