@@ -117,10 +117,12 @@ async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], 
         history = req.history[-2 * chat.history_turns:] if chat.history_turns else []
     else:
         history = [] if req.new_conversation else await asyncio.to_thread(_history, deps, req.conversation_id)
-    out.standalone, trace = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s)
+    reader = deps.reader(req.index_version)
+    embed = lambda texts: reader.embedder.encode(texts, reader.embedder.query_model)  # noqa: E731 (no cache writes)
+    out.standalone, trace = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s,
+                                          embed, chat.topic_threshold)
     if trace:
         out.traces.append(trace)
-    reader = deps.reader(req.index_version)
     cache = deps.answer_cache if req.picture is None else None  # a picture's answer is its own
     seen = await asyncio.to_thread(read_picture, req.picture, deps.settings.parsing) if req.picture else ""
     out.retrieval_query = query = f"{out.standalone}\n{seen}" if seen else out.standalone
