@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from docent.evaluate.alerting import alert_run, check_heartbeat
 from docent.evaluate.report import metric_table, worst_cases
-from docent.evaluate.results import EvalStore, RunRecord
+from docent.evaluate.results import EvalStore, RunRecord, RunStatus
 from docent.settings import load_settings
 from docent.workspace import Workspace
 
@@ -38,7 +38,7 @@ def raise_alerts(ws: Workspace, run: RunRecord) -> int:
 def publish(ws: Workspace, run: RunRecord) -> None:
     """A table of the run's metrics and one of its worst answers, shown on the flow run's page."""
     key = f"{run.suite}-evaluation"
-    create_table_artifact(metric_table(run), key=key, description=f"{run.suite} run {run.id[:8]}: {run.status}, "
+    create_table_artifact(metric_table(run), key=key, description=f"{run.suite} run {run.id[:8]}: {run.status.label}, "
                           f"{run.n_items} answers, model {run.model}, index {run.index_version}")
     worst = worst_cases(EvalStore(ws.settings.state_url), run)
     if worst:
@@ -46,3 +46,8 @@ def publish(ws: Workspace, run: RunRecord) -> None:
     if run.findings:
         create_markdown_artifact("\n".join(f"- **{f['kind']}** {f['message']}" for f in run.findings), key=f"{key}-findings",
                                  description="what this run found wrong")
+    if run.status == RunStatus.NOT_ENOUGH_DATA:
+        lacking = run.config.get("not_enough_data") or [{"message": "no threshold metric could be judged"}]
+        create_markdown_artifact(f"**{run.status.label}**: neither passed nor failed; no alert raised or resolved.\n\n"
+                                 + "\n".join(f"- {m['message']}" for m in lacking), key=f"{key}-not-enough-data",
+                                 description="what this run could not judge")

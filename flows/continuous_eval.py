@@ -16,7 +16,7 @@ def score_sample(ws: Workspace, seed: int | None) -> RunRecord:
     log = get_run_logger()
     run = run_sample(ws, seed=seed, flow_run_id=str(runtime.flow_run.id or "") or None,
                      progress=lambda stage, done, total: log.info("%s %d/%d", stage, done, total) if done in (0, total) else None)
-    log.info("scored %d answers: %s", run.n_items, run.status)
+    log.info("scored %d answers: %s", run.n_items, run.status.label)
     return run
 
 

@@ -6,7 +6,7 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
-from docent.evaluate.results import RunRecord
+from docent.evaluate.results import RunRecord, RunStatus
 from docent.evaluate.suites import run_golden
 from docent.workspace import Workspace
 from flows.common import publish, raise_alerts, workspace
@@ -17,7 +17,7 @@ def answer_and_score(ws: Workspace, golden: str | None, index_version: str | Non
     log = get_run_logger()
     run = run_golden(ws, golden, index_version, flow_run_id=str(runtime.flow_run.id or "") or None,
                      progress=lambda stage, done, total: log.info("%s %d/%d", stage, done, total) if done in (0, total) else None)
-    log.info("golden set %s (%s) on index %s: %s", run.golden_set, run.golden_version, run.index_version, run.status)
+    log.info("golden set %s (%s) on index %s: %s", run.golden_set, run.golden_version, run.index_version, run.status.label)
     return run
 
 
@@ -31,6 +31,6 @@ def golden_eval(golden: str | None = None, index_version: str | None = None, jud
     publish(ws, run)
     result = {"run_id": run.id, "status": run.status, "index_version": run.index_version,
               "findings": [f["message"] for f in run.findings or []]}
-    if run.status == "failed":
+    if run.status == RunStatus.FAILED:
         return Failed(message="the golden-set gate was missed: " + "; ".join(result["findings"]))
     return result

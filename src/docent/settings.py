@@ -282,6 +282,9 @@ class EvaluationSettings(BaseModel):
     max_regression: float = Field(0.1, ge=0.0, description="alert when a run mean falls this far below the rolling baseline")
     baseline_runs: int = Field(10, ge=1, description="earlier runs that make the rolling baseline")
     min_samples: int = Field(20, ge=1, description="answers a run (and its baseline) needs before it may raise an alert")
+    min_determined_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="share of a run's answers a threshold metric must be determined for (else the "
+        "run has not enough data: neither passed nor failed, and it raises nothing)")
     golden: str = Field("evals/acme-golden.jsonl", description="default golden set: a JSONL file, or the name of a reviewed set")
     heartbeat_s: int = Field(3600, ge=60, description="alert when no continuous evaluation has finished for this long")
 

@@ -112,3 +112,19 @@ def test_a_missed_golden_gate_fails_the_flow_run(prefect_api, installation, tmp_
                           ' "reference_contexts": ["The Porter P9 robot costs one million dollars per unit"]}\n')
     missed = golden_eval(golden=str(impossible), return_state=True)
     assert missed.is_failed() and "gate was missed" in missed.message
+
+
+def test_a_run_short_of_data_says_not_enough_data_in_its_artifacts_and_alerts_nothing(prefect_api, installation, monkeypatch):
+    from prefect.artifacts import Artifact
+
+    from flows.continuous_eval import continuous_eval
+
+    monkeypatch.setenv("DOCENT_EVALUATION__MIN_SAMPLES", "20")  # the six answers below: too few to judge
+    serve_traffic(installation)
+    result = continuous_eval(seed=3)
+    assert result["status"] == "not_enough_data" and result["findings"] == [] and result["alerts_opened"] == 0, result
+    assert f"{result['run_id'][:8]}: not enough data, 6 answers" in Artifact.get("sample-evaluation").description
+    note = Artifact.get("sample-evaluation-not-enough-data")
+    assert note is not None and "**not enough data**: neither passed nor failed" in note.data
+    assert "grounding was determined for 6 of 6 answers: not enough to judge" in note.data
+    assert not installation.alerts.recent(status="open")

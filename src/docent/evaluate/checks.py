@@ -1,8 +1,10 @@
 """Is a run worse than it should be? Thresholds, and regressions against a rolling baseline.
 
-A finding is what an alert says. Continuous runs only judge a metric measured on ``min_samples``
-answers or more (and a baseline holding as many): a quiet hour must not page anyone. Golden runs
-always judge: they answer the same questions every time.
+A finding is what an alert says. A metric is judged only when it was determined for enough answers:
+``min_samples`` or more (continuous runs; a baseline must hold as many), and at least ``min_share`` of
+the answers it applies to (a metric undetermined for 9 answers in 10 says nothing). A run with a
+threshold metric short of data, or with none judged at all, has "not enough data": neither passed
+(nobody may read it as healthy) nor failed (a quiet hour must not page anyone).
 """
 
 from __future__ import annotations
@@ -10,17 +12,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from docent.evaluate.catalog import METRICS, breached
-from docent.evaluate.results import RunRecord
+from docent.evaluate.results import RunRecord, RunStatus
 
 
 @dataclass
 class Verdict:
     findings: list[dict] = field(default_factory=list)
     healthy: set[str] = field(default_factory=set)  # alert keys checked and fine this time (their incidents resolve)
+    lacking: list[dict] = field(default_factory=list)  # threshold metrics short of determined scores: not judged
 
     @property
     def failed(self) -> bool:
         return bool(self.findings)
+
+    @property
+    def status(self) -> RunStatus:
+        if self.findings:
+            return RunStatus.FAILED
+        return RunStatus.NOT_ENOUGH_DATA if self.lacking or not self.healthy else RunStatus.PASSED  # nothing judged: no pass
+
+
+def enough(stats: dict, min_samples: int, min_share: float) -> bool:
+    """Whether a metric was determined for enough answers to be judged."""
+    n = stats.get("n", 0)
+    return stats.get("mean") is not None and n >= min_samples and n >= min_share * (n + stats.get("missing", 0))
 
 
 def key(suite: str, kind: str, metric: str) -> str:
@@ -34,11 +49,17 @@ def check(
     baseline: list[RunRecord],
     max_regression: float,
     min_samples: int = 1,
+    min_share: float = 0.0,
 ) -> Verdict:
     verdict = Verdict()
     for metric, bound in thresholds.items():
-        stats = summary.get(metric) or {}
-        if stats.get("mean") is None or stats["n"] < min_samples:
+        stats = summary.get(metric)
+        if stats is None:  # not measured by this configuration (a judge metric without a judge)
+            continue
+        if not enough(stats, min_samples, min_share):
+            n, of = stats.get("n", 0), stats.get("n", 0) + stats.get("missing", 0)
+            verdict.lacking.append({"metric": metric, "n": n, "of": of,
+                                    "message": f"{metric} was determined for {n} of {of} answers: not enough to judge"})
             continue
         k = key(suite, "threshold", metric)
         if breached(metric, stats["mean"], bound):
@@ -50,7 +71,7 @@ def check(
             verdict.healthy.add(k)
     for metric, stats in summary.items():
         spec = METRICS.get(metric)
-        if spec is None or spec.needs == "window" or stats.get("mean") is None or stats["n"] < min_samples:
+        if spec is None or spec.needs == "window" or not enough(stats, min_samples, min_share):
             continue
         prior = [(r.mean(metric), r.summary[metric]["n"]) for r in baseline if r.mean(metric) is not None]
         weight = sum(n for _, n in prior)

@@ -1,11 +1,13 @@
 """The golden-set evaluation as a promotion gate: a candidate index version goes live only if the golden
-set, answered over it, meets ``evaluation.gate`` and does not regress from earlier golden runs."""
+set, answered over it, meets ``evaluation.gate`` and does not regress from earlier golden runs (a run with not
+enough data to say does not meet it)."""
 
 from __future__ import annotations
 
 import logging
 
 from docent.evaluate.golden_set import GoldenSetError
+from docent.evaluate.results import RunStatus
 from docent.evaluate.suites import run_golden
 from docent.index.promotion import Gate
 from docent.index.versions import IndexVersion
@@ -20,7 +22,10 @@ def golden_gate(ws, golden: str | None = None) -> Gate:
         except GoldenSetError as exc:  # no golden set yet: say so, and do not block the promotion on it
             log.warning("promotion of %s is not gated by a golden set: %s", candidate.version, exc)
             return []
-        log.info("golden gate on %s: run %s %s", candidate.version, run.id, run.status)
-        return [f"golden set {run.golden_set} (run {run.id[:8]}): {f['message']}" for f in run.findings or []]
+        log.info("golden gate on %s: run %s %s", candidate.version, run.id, run.status.label)
+        reasons = run.findings or []
+        if run.status == RunStatus.NOT_ENOUGH_DATA:  # a gate nobody could judge is not met
+            reasons = run.config.get("not_enough_data") or [{"message": "no gate metric could be judged"}]
+        return [f"golden set {run.golden_set} (run {run.id[:8]}): {r['message']}" for r in reasons]
 
     return gate

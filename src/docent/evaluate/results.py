@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -17,11 +18,29 @@ from docent.store.evaluation import EvalRun, EvalScore
 from docent.store.records import as_utc, columns_of, utc_now
 
 
+class RunStatus(StrEnum):
+    """Where a run stands. A finished run passed, failed (a finding), or had not enough determined scores to say."""
+
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_ENOUGH_DATA = "not_enough_data"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        """As people read it: "not enough data", "passed", ..."""
+        return self.value.replace("_", " ")
+
+
+FINISHED = (RunStatus.PASSED, RunStatus.FAILED, RunStatus.NOT_ENOUGH_DATA)
+
+
 @dataclass
 class RunRecord:
     id: str
     suite: str
-    status: str
+    status: RunStatus
     started_at: datetime
     finished_at: datetime | None
     model: str
@@ -62,13 +81,13 @@ class EvalStore:
               golden_set: str | None = None, golden_version: str | None = None, flow_run_id: str | None = None) -> str:
         run_id = str(uuid.uuid4())
         with Session(self._engine) as s, s.begin():
-            s.add(EvalRun(id=run_id, suite=suite, status="running", started_at=utc_now(), model=model,
+            s.add(EvalRun(id=run_id, suite=suite, status=RunStatus.RUNNING, started_at=utc_now(), model=model,
                           index_version=index_version, judge_model=judge_model, golden_set=golden_set,
                           golden_version=golden_version, config=config, flow_run_id=flow_run_id))
         return run_id
 
     def finish(self, run_id: str, cases: list[EvalCase], scores: list[dict], details: list[dict], *, summary: dict,
-               status: str, findings: list, config: dict, judge_tokens: int = 0, judge_cost: float = 0.0) -> RunRecord:
+               status: RunStatus, findings: list, config: dict, judge_tokens: int = 0, judge_cost: float = 0.0) -> RunRecord:
         """Store every score and close the run, in one transaction: a crash leaves no half-scored run behind."""
         now = utc_now()
         with Session(self._engine) as s, s.begin():
@@ -85,7 +104,7 @@ class EvalStore:
     def fail(self, run_id: str, error: str) -> None:
         with Session(self._engine) as s, s.begin():
             s.execute(sa.update(EvalRun).where(EvalRun.id == run_id).values(
-                status="error", error=error[:4000], finished_at=utc_now()))
+                status=RunStatus.ERROR, error=error[:4000], finished_at=utc_now()))
 
     def get(self, run_id: str) -> RunRecord:
         with Session(self._engine) as s:
@@ -100,7 +119,7 @@ class EvalStore:
         if suite:
             query = query.where(EvalRun.suite == suite)
         if finished_only:
-            query = query.where(EvalRun.status.in_(("passed", "failed")))
+            query = query.where(EvalRun.status.in_(FINISHED))
         with Session(self._engine) as s:
             return [_record(r) for r in s.scalars(query)]
 
@@ -125,7 +144,7 @@ class EvalStore:
         rows = []
         for r in reversed(self.runs(suite, limit, finished_only=True)):
             means = {k: v.get("mean") for k, v in (r.summary or {}).items()}
-            rows.append({"run_id": r.id, "started_at": as_utc(r.started_at), "status": r.status, "model": r.model,
+            rows.append({"run_id": r.id, "started_at": as_utc(r.started_at), "status": r.status.label, "model": r.model,
                          "index_version": r.index_version, "n_items": r.n_items, **means})
         frame = pd.DataFrame(rows)
         metrics = [c for c in frame.columns if c not in ("run_id", "started_at", "status", "model", "index_version", "n_items")]
@@ -133,4 +152,5 @@ class EvalStore:
 
 
 def _record(row: EvalRun) -> RunRecord:
-    return RunRecord(**columns_of(row))
+    fields = columns_of(row)
+    return RunRecord(**fields | {"status": RunStatus(fields["status"])})

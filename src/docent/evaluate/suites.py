@@ -82,9 +82,10 @@ def _config(ws, k: int, **extra) -> dict:
 
 def _finish(store: EvalStore, run_id: str, cases: list[EvalCase], scored: Scored, summary: dict, verdict: Verdict,
             config: dict) -> RunRecord:
-    config = config | {"checks_passed": sorted(verdict.healthy)} | ({"judge": scored.judge_notes} if scored.judge_notes else {})
+    config = (config | {"checks_passed": sorted(verdict.healthy), "not_enough_data": verdict.lacking}
+              | ({"judge": scored.judge_notes} if scored.judge_notes else {}))
     return store.finish(run_id, cases, scored.scores, scored.details, summary=summary, config=config,
-                        status="failed" if verdict.failed else "passed", findings=verdict.findings,
+                        status=verdict.status, findings=verdict.findings,
                         judge_tokens=scored.judge_tokens, judge_cost=scored.judge_cost)
 
 
@@ -98,7 +99,8 @@ def run_sample(ws, now: datetime | None = None, seed: int | None = None, flow_ru
     pool = production.candidates(settings.state_url, since, now, settings.review.min_grounding)
     picked = sampling.choose(pool, ev.sample_rate, ev.max_per_run, seed)
     config = _config(ws, k, sample_rate=ev.sample_rate, window=[since.isoformat(), now.isoformat()], candidates=len(pool),
-                     thresholds=ev.thresholds, min_samples=ev.min_samples, max_regression=ev.max_regression)
+                     thresholds=ev.thresholds, min_samples=ev.min_samples, min_determined_share=ev.min_determined_share,
+                     max_regression=ev.max_regression)
     live = ws.versions.live() or ws.versions.get(ws.version)
     run_id = store.start("sample", model=settings.chat.model, index_version=live.version, config=config,
                          judge_model=ev.judge_model, golden_set=settings.review.golden_set, flow_run_id=flow_run_id)
@@ -111,7 +113,7 @@ def run_sample(ws, now: datetime | None = None, seed: int | None = None, flow_ru
         for name, value in window.items():  # measured over every answer of the window, not the sample
             summary[name] = {"mean": value, "n": answers if value is not None else 0, "missing": 0}
         baseline = [r for r in store.runs("sample", ev.baseline_runs + 1, finished_only=True) if r.id != run_id][: ev.baseline_runs]
-        verdict = check("sample", summary, ev.thresholds, baseline, ev.max_regression, ev.min_samples)
+        verdict = check("sample", summary, ev.thresholds, baseline, ev.max_regression, ev.min_samples, ev.min_determined_share)
         return _finish(store, run_id, cases, scored, summary, verdict, config)
     except Exception as exc:
         store.fail(run_id, f"{type(exc).__name__}: {exc}")
@@ -128,7 +130,7 @@ def run_golden(ws, golden: str | None = None, version: str | None = None, flow_r
     store = EvalStore(settings.state_url)
     k = settings.retrieval.k
     config = _config(ws, k, gate=ev.gate, items=len(positives), negatives_skipped=len(items) - len(positives),
-                     candidate=version is not None)
+                     candidate=version is not None, min_determined_share=ev.min_determined_share)
     run_id = store.start("golden", model=settings.chat.model, index_version=target.version, config=config,
                          judge_model=ev.judge_model, golden_set=spec, golden_version=golden_version, flow_run_id=flow_run_id)
     try:
@@ -146,7 +148,8 @@ def run_golden(ws, golden: str | None = None, version: str | None = None, flow_r
         summary = _summary(scored)
         same_set = [r for r in store.runs("golden", 50, finished_only=True)  # the same questions: comparable runs only
                     if r.golden_set == spec and r.golden_version == golden_version and r.id != run_id]
-        verdict = check("golden", summary, ev.gate, same_set[: ev.baseline_runs], ev.max_regression)
+        verdict = check("golden", summary, ev.gate, same_set[: ev.baseline_runs], ev.max_regression,
+                        min_share=ev.min_determined_share)
         return _finish(store, run_id, cases, scored, summary, verdict, config)
     except Exception as exc:
         store.fail(run_id, f"{type(exc).__name__}: {exc}")

@@ -27,7 +27,7 @@ def test_metric_table_tells_checked_from_unchecked(tmp_path):
     assert rows["grounding"]["status"] == "threshold" and rows["grounding"]["value"] == 0.3
     assert rows["recall@k"]["status"] == "ok" and rows["rouge_l"]["undetermined"] == 1
     few = {r["metric"]: r for r in metric_table(stored_run(store, scores, {"grounding": 0.5}, min_samples=5))}
-    assert few["grounding"]["status"].startswith("not checked")
+    assert few["grounding"]["status"] == "not enough data"
 
 
 def test_compare_counts_per_question_and_survives_undetermined_metrics(tmp_path):
