@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import altair as alt
+from pathlib import PurePosixPath
+
 import pandas as pd
 import streamlit as st
 
+from app import eval_charts
 from app.auth import require_page
 from app.resources import chat_service, review_queue, workspace
 from docent.access import Action
 from docent.evaluate import report
 from docent.evaluate.alerting import evaluator_silence
 from docent.evaluate.catalog import METRICS
-from docent.evaluate.results import EvalStore, RunRecord
+from docent.evaluate.results import FINISHED, EvalStore, RunRecord, RunStatus
+from docent.index.base import Chunk
+from docent.index.versions import VersionError
 from docent.review.actions import send_to_review
 
 SUITES = {"sample": "Continuous (sampled production answers)", "golden": "Golden set"}
 DEFAULT_METRICS = ("grounding", "citation_validity", "answered", "semantic_similarity", "recall@k", "faithfulness")
 TREND_COLUMNS = ("run_id", "started_at", "status", "model", "index_version", "n_items")
-VERDICT_COLORS = alt.Scale(domain=["better", "worse", "same"], range=["#2e7d32", "#c62828", "#9e9e9e"])
+STATUS_COLORS = {RunStatus.PASSED: "green", RunStatus.FAILED: "red", RunStatus.NOT_ENOUGH_DATA: "orange"}
 
 require_page(Action.READ_EVALUATION)
 ws = workspace()
@@ -29,7 +33,7 @@ silence = evaluator_silence(store, settings.evaluation.heartbeat_s)  # shown, no
 
 
 def label(run: RunRecord) -> str:
-    return f"{run.started_at:%Y-%m-%d %H:%M} · {run.status} · {run.model} · index {run.index_version} · {run.id[:8]}"
+    return f"{run.started_at:%Y-%m-%d %H:%M} · {run.status.label} · {run.model} · index {run.index_version} · {run.id[:8]}"
 
 
 def describe(metric: str) -> str:
@@ -51,7 +55,8 @@ suite = st.radio("Suite", list(SUITES), format_func=SUITES.get, horizontal=True,
 runs = store.runs(suite)
 if runs:
     last = runs[0]
-    st.caption(f"Latest run `{last.id[:8]}`: **{last.status}** · started {last.started_at:%Y-%m-%d %H:%M} UTC · "
+    verdict = f":{STATUS_COLORS.get(last.status, 'gray')}[{last.status.label}]"
+    st.caption(f"Latest run `{last.id[:8]}`: **{verdict}** · started {last.started_at:%Y-%m-%d %H:%M} UTC · "
                f"{last.n_items} answers · model `{last.model}` · index `{last.index_version}` · "
                f"judge `{last.judge_model or 'none'}`" + (f" · golden set `{last.golden_set}`" if suite == "golden" else ""))
 
@@ -90,17 +95,11 @@ else:
     grid = st.columns(2)
     for i, metric in enumerate(shown):
         points = trend[list(TREND_COLUMNS)].assign(value=pd.to_numeric(trend[metric], errors="coerce")).dropna(subset=["value"])
-        line = alt.Chart(points).mark_line(point=True).encode(
-            x=alt.X("started_at:T", title=None), y=alt.Y("value:Q", title=metric),
-            color=alt.Color("model:N"), strokeDash=alt.StrokeDash("index_version:N", title="index"),
-            tooltip=["run_id", "started_at:T", "status", "model", "index_version", "n_items",
-                     alt.Tooltip("value:Q", format=".3f")],
-        )
-        if metric in bounds:
-            line += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red", strokeDash=[4, 4]).encode(
-                y="threshold:Q", tooltip=["threshold:Q"])
         with grid[i % 2]:
-            st.altair_chart(line.properties(title=describe(metric), height=220), width="stretch")
+            if points.empty:
+                st.caption(f"**{metric}**: no finished run determined it yet.")
+            else:
+                st.altair_chart(eval_charts.trend(points, metric, bounds.get(metric), describe(metric)), width="stretch")
 
 
 def answer_detail(row: pd.Series, metrics: list[str]) -> None:
@@ -116,11 +115,15 @@ def answer_detail(row: pd.Series, metrics: list[str]) -> None:
     st.dataframe(pd.DataFrame([{"metric": m, "value": row[m]} for m in metrics]), hide_index=True)
     retrieved, reference = details.get("retrieved_ids") or [], details.get("reference_ids") or []
     if retrieved or reference:
-        left, right = st.columns(2)
-        left.markdown("**Retrieved chunks**")
-        left.dataframe(pd.DataFrame({"chunk": retrieved, "in reference": [c in reference for c in retrieved]}), hide_index=True)
-        right.markdown("**Reference chunks**")
-        right.dataframe(pd.DataFrame({"chunk": reference, "retrieved": [c in retrieved for c in reference]}), hide_index=True)
+        chunks = chunks_of(row["index_version"], retrieved + reference)
+        st.markdown("**Retrieved chunks**" if retrieved else "**Retrieved chunks**: none")
+        for rank, chunk_id in enumerate(retrieved, 1):
+            chunk_view(f"{rank}.", chunk_id, chunks.get(chunk_id), ":green[reference chunk]" if chunk_id in reference else "")
+        missed = [c for c in reference if c not in retrieved]
+        if missed:
+            st.markdown("**Reference chunks not retrieved**")
+            for chunk_id in missed:
+                chunk_view("–", chunk_id, chunks.get(chunk_id), ":red[missed]")
     if details.get("error"):
         st.error(f"The answer failed: {details['error']}")
     if details.get("judge_errors"):
@@ -137,10 +140,38 @@ def answer_detail(row: pd.Series, metrics: list[str]) -> None:
         st.rerun()
 
 
+def chunks_of(index_version: str, ids: list[str]) -> dict[str, Chunk]:
+    """The stored chunk ids of an answer as chunks of the index version it ran on (one query); none when that version
+    is gone."""
+    try:
+        version = ws.versions.get(index_version)
+    except VersionError:
+        st.caption(f"Index version `{index_version}` no longer exists: its chunks are shown by id.")
+        return {}
+    return report.chunks_by_id(ws.reader(version).index, ids)
+
+
+def chunk_view(prefix: str, chunk_id: str, chunk: Chunk | None, mark: str) -> None:
+    """One chunk: its document and page, and its whole text on demand."""
+    if chunk is None:
+        st.markdown(f"{prefix} `{chunk_id}` (no longer in the index) {mark}")
+        return
+    document = chunk.title or PurePosixPath(chunk.source_uri).name
+    where = (document + (f", page {chunk.page}" if chunk.page is not None else "")
+             + (f" · {chunk.section}" if chunk.section and chunk.section != document else ""))
+    with st.expander(f"{prefix} {where} {mark}".strip()):
+        st.markdown(chunk.text)
+        st.caption(f"{chunk.source_uri} · chunk `{chunk_id}`")
+
+
 def run_section(run: RunRecord) -> None:
     """4 and 5. One run: its metric table, a distribution, its worst answers."""
     if run.error:
         st.error(f"This run failed: {run.error}")
+    if run.status == RunStatus.NOT_ENOUGH_DATA:
+        lacking = [m["message"] for m in run.config.get("not_enough_data") or []] or ["no threshold metric could be judged"]
+        st.warning("**Not enough data**: this run neither passed nor failed, and raised no alert. "
+                   + "; ".join(lacking) + ".", icon=":material/help:")
     table = pd.DataFrame(report.metric_table(run))
     if table.empty:
         st.caption("No scores in this run (yet).")
@@ -151,15 +182,16 @@ def run_section(run: RunRecord) -> None:
     metrics = [m for m in table["metric"] if m in scores.columns]
     if metrics:
         metric = st.selectbox("Distribution of", metrics, key=f"hist-{suite}")
-        values = pd.DataFrame({"value": pd.to_numeric(scores[metric], errors="coerce")}).dropna()
-        hist = alt.Chart(values).mark_bar().encode(x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=metric),
-                                                   y=alt.Y("count():Q", title="answers"))
-        if metric in bounds:
-            hist += alt.Chart(pd.DataFrame({"threshold": [bounds[metric]]})).mark_rule(color="red").encode(x="threshold:Q")
-        st.altair_chart(hist.properties(height=200, title=f"{metric} over {len(values)} scored answers"), width="stretch")
+        values = pd.to_numeric(scores[metric], errors="coerce").dropna()
+        if values.empty:
+            st.caption(f"No answer of this run has a {metric} score.")
+        else:
+            st.altair_chart(eval_charts.distribution(values, metric, bounds.get(metric)), width="stretch")
     st.markdown("**Worst answers**")
     worst = report.worst_cases(store, run, n=20)
-    st.dataframe(pd.DataFrame(worst), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(worst), hide_index=True, width="stretch", row_height=96,  # tall rows wrap whole answers
+                 column_config={"question": st.column_config.TextColumn(width="medium"),
+                                "answer": st.column_config.TextColumn(width="large")})
     questions = {w["item_key"]: w["question"] for w in worst}
     picked = st.selectbox("Open answer", list(questions), index=None, placeholder="Pick an answer to inspect",
                           format_func=lambda k: questions[k][:100], key=f"answer-{run.id}")
@@ -192,11 +224,12 @@ def comparison(finished: list[RunRecord]) -> None:
                 + (f" · {counts['n/a']} not comparable" if counts.get("n/a") else ""))
     if a.golden_version != b.golden_version:
         st.caption(f"The golden set changed between these runs ({a.golden_version} → {b.golden_version}).")
-    st.dataframe(diff, hide_index=True, width="stretch")
-    bars = alt.Chart(diff.dropna(subset=["change"])).mark_bar().encode(
-        x=alt.X("change:Q", title=f"change in {metric} (B − A)"), y=alt.Y("question:N", sort=None, title=None),
-        color=alt.Color("verdict:N", scale=VERDICT_COLORS), tooltip=["question", "A", "B", "change", "verdict"])
-    st.altair_chart(bars.properties(height=max(120, 22 * len(diff))), width="stretch")
+    bars = eval_charts.changes(diff, metric)
+    if bars is None:
+        st.info(f"No question's {metric} moved between these runs: the table lists each one.")
+    else:
+        st.altair_chart(bars, width="stretch")
+    st.dataframe(diff, hide_index=True, width="stretch", column_config={"question": st.column_config.TextColumn(width="large")})
 
 
 st.subheader("Run")
@@ -204,4 +237,4 @@ runs_by_id = {r.id: r for r in runs}
 run_section(runs_by_id[st.selectbox("Run", list(runs_by_id), format_func=lambda i: label(runs_by_id[i]), key=f"run-{suite}")])
 if suite == "golden":
     st.subheader("Compare two golden runs")
-    comparison([r for r in runs if r.status in ("passed", "failed")])
+    comparison([r for r in runs if r.status in FINISHED])
