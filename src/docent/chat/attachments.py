@@ -42,11 +42,11 @@ class PictureError(ValueError):
 def accept_picture(data: bytes, max_mb: float) -> Picture:
     """``data`` as a picture to send, or PictureError (too big, not a picture, too many pixels)."""
     if len(data) > max_mb * 2**20:
-        raise PictureError(f"the picture is {len(data) / 2**20:.1f} MB; the limit is {max_mb:g} MB (chat.max_image_mb)")
+        raise PictureError(f"The picture is {len(data) / 2**20:.1f} MB; the limit is {max_mb:g} MB: attach a smaller one.")
     try:
         kind = picture_format(data)
     except ScanError as exc:
-        raise PictureError(f"the attachment cannot be used: {exc.reason}") from None
+        raise PictureError(f"The attachment cannot be used: {exc.reason.rstrip('.')}.") from None
     if kind in _SENT_AS_IS:
         return Picture(data, _SENT_AS_IS[kind])
     from PIL import Image

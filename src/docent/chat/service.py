@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import socket
 import threading
 import time
@@ -31,7 +30,9 @@ from docent.chat.deps import ChatDeps
 from docent.chat.events import ChatEvent
 from docent.chat.finalize import Finalizer
 from docent.chat.registry import Streams
-from docent.chat.request import Busy, ChatRequestError, Request, UnknownId, UnknownIndexVersion
+from docent.chat.request import (
+    Busy, ChatRequestError, Request, UnknownId, UnknownIndexVersion, check_history, check_question, sentence,
+)
 from docent.chat.states import State
 from docent.chat.stream import run_stream
 from docent.generate.local import local_provider
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["Busy", "ChatRequestError", "ChatService", "UnknownId", "UnknownIndexVersion"]
 
 log = logging.getLogger("docent.chat")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any control character but tab and newline
 
 
 class ChatService:
@@ -147,30 +147,19 @@ class ChatService:
         began = time.perf_counter()
         require(principal, Action.ASK)
         chat = self.settings.chat
-        if not isinstance(question, str) or not question.strip():
-            raise ChatRequestError("the question is empty: type a question")
-        question = question.strip()
-        if _CONTROL.search(question):
-            raise ChatRequestError("the question holds control characters (NUL, escape sequences…): "
-                                   "type it again as plain text")
-        if len(question) > chat.max_question_chars:
-            raise ChatRequestError(
-                f"the question is {len(question):,} characters long; the limit is {chat.max_question_chars:,} "
-                "(chat.max_question_chars)"
-            )
+        question = check_question(question, chat.max_question_chars)
         filters = self._check_filters(filters)
-        if history is not None and any(role not in ("user", "assistant") or not isinstance(text, str) or
-                                       _CONTROL.search(text) for role, text in history):
-            raise ChatRequestError("history turns must be (user|assistant, plain text) pairs")
+        check_history(history)
         if index_version is not None:
             try:
                 index_version = self.deps.reader(index_version).version
             except ValueError as exc:  # unknown, ambiguous or not built
-                raise UnknownIndexVersion(str(exc)) from None
+                raise UnknownIndexVersion(sentence(exc)) from None
         self.recover(every_s=chat.recovery_s / 2)
         try:
             attached = accept_picture(picture, chat.max_image_mb) if picture is not None else None
         except PictureError as exc:
+            log.info("refused a picture: %s (chat.max_image_mb: %g)", exc, chat.max_image_mb)
             raise ChatRequestError(str(exc)) from None
         self._drop_unread(chat.recovery_s)
         message_id = str(uuid.uuid4())
@@ -190,12 +179,15 @@ class ChatService:
         with self._asking[hash(principal.id) % len(self._asking)]:
             since = datetime.now(timezone.utc) - timedelta(seconds=chat.recovery_s)
             if self.store.in_progress(principal.id, since) >= chat.max_streams_per_user:
-                raise Busy(f"you already have {chat.max_streams_per_user} answers in progress "
-                           "(chat.max_streams_per_user): wait for one to finish, or stop one")
+                log.info("refused %s a question: %d answers in progress (chat.max_streams_per_user)",
+                         principal.username, chat.max_streams_per_user)
+                raise Busy(f"You already have {chat.max_streams_per_user} answers in progress: "
+                           "wait for one to finish, or stop one.")
             if not self.deps.streams.admit(request, chat.max_active_streams) and not (
                     self._forget_taken_elsewhere() and self.deps.streams.admit(request, chat.max_active_streams)):
-                raise Busy(f"too many answers in progress ({chat.max_active_streams}, chat.max_active_streams): "
-                           "try again shortly")
+                log.warning("refused a question: this process serves %d answers (chat.max_active_streams)",
+                            chat.max_active_streams)
+                raise Busy("Too many answers are in progress right now: try again shortly.")
             try:
                 request.conversation_id, _ = self.store.record_question(
                     conversation_id=conversation_id, question=request.question, model=chat.model,
@@ -293,7 +285,7 @@ class ChatService:
     def _unknown(self, principal: Principal, action: str, what: str, hint: str = "") -> UnknownId:
         """The refusal for an id that is not the principal's (or none at all), recorded in the audit log."""
         self.deps.audit.refused(principal.id, action, "not_found", what)
-        return UnknownId(what + hint)
+        return UnknownId(f"There is {what}{hint}.")
 
     # -- process lifecycle --------------------------------------------------------------------
 
@@ -326,11 +318,11 @@ class ChatService:
         try:
             filters = validate_filters(filters)
         except ValueError as exc:
-            raise ChatRequestError(str(exc)) from None
+            raise ChatRequestError(sentence(exc)) from None
         for key, value in filters.items():
             values = value if isinstance(value, (list, tuple)) else [value]
             if not values or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
                 raise ChatRequestError(
-                    f"filter {key!r} must be a string, an integer or a non-empty list of them; filterable: {FILTERABLE_FIELDS}"
+                    f"Filter {key!r} must be a string, an integer or a non-empty list of them; filterable: {FILTERABLE_FIELDS}"
                 )
         return {k: list(v) if isinstance(v, tuple) else v for k, v in filters.items()}

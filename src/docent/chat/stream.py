@@ -73,9 +73,9 @@ def _load(deps: ChatDeps, message_id: str, actor: str, owners: Collection[str]) 
     record = deps.store.get_message(message_id, owners)
     if record is None or record.role != "assistant":
         deps.audit.refused(actor, "stream", "not_found", message_id)
-        raise UnknownId(f"no answer {message_id!r}: call start() first")
+        raise UnknownId(f"There is no answer {message_id!r}: call start() first.")
     if record.state != State.QUEUED:
-        raise ChatRequestError(f"answer {message_id} is already {record.state}")
+        raise ChatRequestError(f"Answer {message_id} is already {record.state}.")
     return Request(message_id, record.conversation_id, record.question, record.filters, record.model, False,
                    record.user_id or "")
 

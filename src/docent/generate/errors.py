@@ -28,12 +28,12 @@ class ProviderError(RuntimeError):
 
 # What the person asking reads, per code; the app shows the same sentences for stored failures.
 MESSAGES = {
-    "context_too_long": "The question and its sources are too long for the model. Ask a narrower question or lower retrieval.k.",
+    "context_too_long": "The question and its sources are too long for the model. Ask a narrower question.",
     "content_policy": "The model's provider refused this request (content policy).",
     "timeout": "The model took too long to answer. Try again in a moment.",
     "rate_limited": "The model's provider is rate-limiting us. Try again in a minute.",
     "auth": "The model's provider refused our credentials: check the API key configured for this model.",
-    "model_not_found": "The configured model does not exist at its provider: check chat.model.",
+    "model_not_found": "The configured model does not exist at its provider: tell an administrator.",
     "bad_request": "The model's provider rejected the request.",
     "provider_error": "The model's provider had an internal error. Try again in a moment.",
     "connection": "Could not reach the model's provider.",

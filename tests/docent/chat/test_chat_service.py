@@ -76,7 +76,7 @@ def test_no_store_write_happens_per_token(make_service):
         ("   ", None, None, "empty"),
         ("x" * 2001, None, None, "limit is 2,000"),
         ("Where is Lyon?", "no-such-conversation", None, "no conversation"),
-        ("Where is Lyon?", None, {"colour": "red"}, "unknown filter"),
+        ("Where is Lyon?", None, {"colour": "red"}, "Unknown filter"),
         ("Where is Lyon?", None, {"doc_id": {"nested": 1}}, "must be a string"),
     ],
 )
@@ -103,7 +103,7 @@ def test_too_many_answers_in_progress_are_refused(make_service):
     service = make_service(max_active_streams=2)
     service.start(ASKER, "one?")
     service.start(ASKER, "two?")
-    with pytest.raises(ChatRequestError, match="too many answers"):
+    with pytest.raises(ChatRequestError, match="Too many answers"):
         service.start(ASKER, "three?")
 
 

@@ -68,9 +68,9 @@ def test_a_tiff_is_sent_as_png(make_service, fake_llm):
 
 
 @pytest.mark.parametrize("picture, limit_mb, message", [
-    (b"%PDF-1.4 not a picture", 10, "the attachment cannot be used: not a readable image"),
+    (b"%PDF-1.4 not a picture", 10, "The attachment cannot be used: not a readable image"),
     (png_header(50_000, 50_000), 10, "image too large"),
-    (SCREENSHOT, 0.01, "the limit is 0.01 MB (chat.max_image_mb)"),
+    (SCREENSHOT, 0.01, "the limit is 0.01 MB: attach a smaller one."),
 ])
 def test_bad_pictures_are_refused_before_anything_is_recorded(make_service, picture, limit_mb, message):
     service = make_service(max_image_mb=limit_mb)
