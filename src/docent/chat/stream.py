@@ -132,13 +132,13 @@ async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], 
     )
     out.key = exact_key(out.standalone, out.scope)
     if cache is not None and (hit := await asyncio.to_thread(_lookup, deps, lambda: cache.get(out.key), held)):
-        return _serve_cached(out, hit, "exact", emit)
+        return _serve_cached(out, hit, "exact", emit, reader.version)
     out.vector = await asyncio.to_thread(reader.embedder.embed_query, query)
     threshold = deps.settings.cache.semantic_threshold
     if cache is not None and threshold < 1.0:
         similar = lambda: (cache.find_similar(out.scope, out.vector, threshold) or (None,))[0]  # noqa: E731
         if hit := await asyncio.to_thread(_lookup, deps, similar, held):
-            return _serve_cached(out, hit, "semantic", emit)
+            return _serve_cached(out, hit, "semantic", emit, reader.version)
 
     began = time.perf_counter()
     hits = await asyncio.to_thread(reader.search, query, filters=req.filters, vector=out.vector)
@@ -217,11 +217,12 @@ def _lookup(deps: ChatDeps, find: Callable[[], CachedAnswer | None], approved_on
     return answer if is_fresh(answer, deps.doc_hashes) else None
 
 
-def _serve_cached(out: Outcome, answer: CachedAnswer, kind: str, emit: Callable[[object], None]) -> None:
+def _serve_cached(out: Outcome, answer: CachedAnswer, kind: str, emit: Callable[[object], None], version: str) -> None:
+    """Serve a cached answer; ``version`` is the index version its cache scope is keyed on: the one it came from."""
     message_id = out.request.message_id
     out.cache_hit = kind
     out.sources = [Source(**s) for s in answer.sources]
-    out.retrieval = retrieval_record(out, index_version="", mode=f"cache:{kind}", k=len(out.sources), latency_ms=0.0,
+    out.retrieval = retrieval_record(out, index_version=version, mode=f"cache:{kind}", k=len(out.sources), latency_ms=0.0,
                                      sources=answer.sources)
     emit(SourcesEvent(message_id, out.standalone, out.sources))
     out.text, out.citations = answer.text, answer.citations
