@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from typing import NoReturn
 
+import pandas as pd
 import streamlit as st
 
 from docent.chat.states import State
 from docent.generate.errors import MESSAGES
 from docent.generate.local import NO_ANSWER
 from docent.ingest.sources import local_path, path_or_url
+from docent.review.history import Change, answer_change, what
+from docent.review.queue import ReviewAction
 
 
 def answer_text(text: str, grounding: list[dict] | None) -> str:
@@ -56,3 +60,25 @@ def show_flash() -> None:
     """Show (once) the confirmation :func:`flash` kept for this run."""
     if message := st.session_state.pop("flash", None):
         st.toast(message, icon=":material/check_circle:")
+
+
+def diff(changes: list[Change]) -> str:
+    """HTML of a corrected answer: removed words struck through in red, added words in green."""
+    style = {"removed": "<del style='color:#c62828'>{}</del>", "added": "<ins style='color:#2e7d32'>{}</ins>"}
+    return "".join(style.get(c.op, "{}").format(html.escape(c.text)) for c in changes)
+
+
+def audit_trail(actions: list[ReviewAction]) -> None:
+    """Who did what and when, one row each; then each correction's before/after as a word diff."""
+    if not actions:
+        st.caption("Nothing has happened to this item yet.")
+        return
+    st.dataframe(pd.DataFrame([{"when": a.at, "who": a.actor, "what": what(a)} for a in actions]), hide_index=True,
+                 width="stretch", column_config={
+                     "when": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss", width="small"),
+                     "who": st.column_config.TextColumn(width="small"),
+                     "what": st.column_config.TextColumn(width="large")})
+    for a in actions:
+        if changes := answer_change(a):
+            st.markdown(f"**{html.escape(a.actor)}'s correction** ({a.at:%Y-%m-%d %H:%M} UTC)")
+            st.markdown(diff(changes), unsafe_allow_html=True)

@@ -39,8 +39,11 @@ def rate(message_id: str) -> None:
     if st.session_state.get(f"voted-{message_id}") != (vote, comment):  # a vote is written once, not on every rerun
         st.session_state[f"voted-{message_id}"] = (vote, comment)
         st.session_state[f"sent-{message_id}"] = service.rate(user, message_id, 1 if vote == 1 else -1, comment or None)
+        if comment and st.session_state[f"sent-{message_id}"] is not None:
+            st.toast("Your comment was sent to the reviewers.", icon=":material/send:")
     if st.session_state.get(f"sent-{message_id}") is not None:
-        st.caption("Thanks: a reviewer will look at this answer.")
+        st.caption("Thanks: your comment was sent; a reviewer will look at this answer." if comment
+                   else "Thanks: a reviewer will look at this answer.")
 
 
 def settled(record):

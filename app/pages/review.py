@@ -14,16 +14,21 @@ from docent.access import Action, PermissionDenied, allowed
 from docent.ingest.identity import describe
 from docent.ingest.sources import display_name
 from docent.review import actions
-from docent.review.queue import REASONS, ClaimLost
+from docent.review.queue import REASONS, REJECT_CATEGORIES, ClaimLost
+from docent.review.signals import EXPLAINED, readable
 
 PER_PAGE = 25
-REJECT_CATEGORIES = ["wrong", "unsupported", "incomplete", "harmful", "other"]
+UNSCORED = "—"
+GROUNDING_HELP = ("Share of the answer's sentences its cited sources support (0–1). "
+                  f"{UNSCORED} when not scored: answers served from the cache, or not grounded yet.")
 
 queue = review_queue()
 service = chat_service()
 store = service.store
 user = require_page(Action.READ_REVIEW)
 can_act = allowed(user, Action.DECIDE_REVIEW)
+feedback = service.deps.feedback
+render.show_flash()
 
 st.title("Review")
 counts = queue.counts()
@@ -51,12 +56,32 @@ page = st.session_state.get("review-page", 1)
 items, total = queue.list(**filters, page=page, per_page=PER_PAGE)
 pages = max(1, -(-total // PER_PAGE))
 
+comments = feedback.comments_for(i.message_id for i in items) if feedback else {}  # one query for the page
+
+
+def said(message_id: str) -> str:
+    """The askers' comments on an answer, each with who gave it."""
+    return " · ".join(f"{f.comment} ({f.username or 'anonymous'})" for f in comments.get(message_id, []))
+
+
 table = pd.DataFrame([
     {"id": i.id, "created": i.created_at, "status": i.status, "reason": i.reason, "held": i.held,
-     "question": i.question, "grounding": i.grounding_score, "claimed by": i.claimed_by or ""}
+     "question": i.question, "asker's comment": said(i.message_id),
+     "grounding": UNSCORED if i.grounding_score is None else f"{i.grounding_score:.2f}", "claimed by": i.claimed_by or ""}
     for i in items
 ])
-st.dataframe(table, hide_index=True, width="stretch")
+column = st.column_config
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "id": column.NumberColumn(width=50),
+    "created": column.DatetimeColumn("created (UTC)", format="YYYY-MM-DD HH:mm", width=130),
+    "status": column.TextColumn(width=80),
+    "reason": column.TextColumn(width=100),
+    "held": column.CheckboxColumn(width=50, help="The asker waits for a reviewer's decision before seeing the answer."),
+    "question": column.TextColumn(width="large"),
+    "asker's comment": column.TextColumn(width="medium", help="What the asker wrote with a thumbs-down, and who."),
+    "grounding": column.TextColumn(width=80, help=GROUNDING_HELP),
+    "claimed by": column.TextColumn(width=90),
+})
 left, mid, right = st.columns([1, 2, 1])
 if left.button("Previous", disabled=page <= 1):
     st.session_state["review-page"] = page - 1
@@ -79,10 +104,20 @@ retrieval = store.retrieval_for(item.message_id) or {}
 st.divider()
 st.subheader(f"Item {item.id}: {item.status}")
 st.markdown(f"**Question.** {item.question}")
-meta = f"model `{item.model}` · index `{item.index_version}` · reason **{item.reason}**"
-meta += f" · grounding {item.grounding_score:.2f}" if item.grounding_score is not None else ""
-meta += f" · top retrieval score {item.retrieval_score:.2f}" if item.retrieval_score is not None else ""
-st.caption(meta + (" · served from cache" if item.cache_hit else ""))
+searched = retrieval.get("mode") or ""
+mode = service.settings.retrieval.mode if searched.startswith("cache:") or not searched else searched
+version = f"`{item.index_version}`" if item.index_version else f"{UNSCORED} (not recorded)"
+grounding = UNSCORED if item.grounding_score is None else f"{item.grounding_score:.2f}"
+st.caption(f"model `{item.model}` · index version {version} · reason **{item.reason}** · grounding {grounding}"
+           f" · top source relevance {readable(item.retrieval_score, mode)}" + (" · served from cache" if item.cache_hit else ""),
+           help=f"**Index version**: the built index the answer's sources came from"
+                f"{' (for a cached answer, the version its cache entry was made on)' if item.cache_hit else ''}.\n\n"
+                f"**Grounding**: {GROUNDING_HELP}\n\n**Top source relevance**: {EXPLAINED.get(mode, '')}"
+                + (f" Raw {mode} score: {item.retrieval_score:.2f}." if item.retrieval_score is not None else ""))
+votes = feedback.for_message(item.message_id) if feedback else []
+for f in (v for v in votes if v.rating < 0):
+    who = f"**{f.username or 'An anonymous asker'}** gave a thumbs-down ({f.created_at:%Y-%m-%d %H:%M} UTC)"
+    st.warning(f"{who}: “{f.comment}”" if f.comment else f"{who}, without a comment.", icon=":material/thumb_down:")
 st.markdown("**Answer**")
 st.markdown(render.answer_text(item.answer, message.grounding if message else None))
 if item.final_answer and item.final_answer != item.answer:
@@ -98,12 +133,12 @@ for s in retrieval.get("sources") or []:
         text = text.replace(span, f":green-background[{span}]", 1)
     document = describe(s["text"])
     label = f"[{s['n']}] {display_name(s['source_uri'])}" + (f" · {document}" if document else "") \
-        + f" · score {s['score']:.3f}" + (" · cited" if s["n"] in cited else "")
+        + f" · relevance {readable(s['score'], mode)}" + (" · cited" if s["n"] in cited else "")
     with st.expander(label, expanded=s["n"] in cited):
         st.markdown(text)
 
 with st.expander("Audit log"):
-    st.dataframe(pd.DataFrame([a.__dict__ for a in queue.audit(item.id)]), hide_index=True, width="stretch")
+    render.audit_trail(queue.audit(item.id))
 
 if item.status != "pending":
     st.stop()
@@ -117,26 +152,39 @@ if not mine:
     if taken:
         st.warning(f"{item.claimed_by} is working on this item (until {item.claim_expires_at:%H:%M} UTC).")
     elif st.button("Claim", type="primary", icon=":material/pan_tool:"):
-        if not queue.claim(item.id, user, lease_s=service.settings.review.lease_s):
-            st.warning("Someone else claimed it first.")
-        st.rerun()
+        if queue.claim(item.id, user, lease_s=service.settings.review.lease_s):
+            st.rerun()
+        st.warning("Someone else claimed it first.")
     st.stop()
 
 try:
     edited = st.text_area("Answer to approve (edit to correct it)", value=item.answer, height=160)
     a, b = st.columns(2)
     if a.button("Approve", type="primary", icon=":material/check:"):
-        actions.approve(service.deps, queue, item.id, user, edited if edited.strip() != item.answer.strip() else None)
-        st.success("Approved: the answer now serves as a curated answer and joins the golden set.")
-        st.rerun()
+        corrected = edited if edited.strip() != item.answer.strip() else None
+        actions.approve(service.deps, queue, item.id, user, corrected)
+        render.flash(f"Item {item.id} {'corrected and ' if corrected else ''}approved: it now serves as a curated "
+                     "answer and joins the golden set.")
     with b.popover("Reject", icon=":material/close:"):
         category = st.selectbox("Why", REJECT_CATEGORIES)
         note = st.text_area("Note")
         if st.button("Reject this answer"):
-            queue.reject(item.id, user, category, note)
+            st.session_state["reject-pending"] = (item.id, category, note)  # destructive: asked again below
+    pending = st.session_state.get("reject-pending")
+    if pending and pending[0] == item.id:
+        st.warning(f"Reject item {item.id} as **{pending[1]}**? It cannot be undone: the answer becomes an example "
+                   "of what not to answer, and a waiting asker is told it was rejected.")
+        yes, no = st.columns(2)
+        if yes.button("Yes, reject it", type="primary"):
+            del st.session_state["reject-pending"]
+            queue.reject(item.id, user, pending[1], pending[2])
+            render.flash(f"Item {item.id} rejected ({pending[1]}).")
+        if no.button("Cancel"):
+            del st.session_state["reject-pending"]
             st.rerun()
     if st.button("Release", icon=":material/undo:"):
-        queue.release(item.id, user)
-        st.rerun()
+        if queue.release(item.id, user):
+            render.flash(f"Item {item.id} released back to the queue.")
+        st.warning(queue.why_not_held(item, user))
 except (ClaimLost, PermissionDenied) as exc:
     st.error(str(exc))

@@ -124,6 +124,7 @@ def test_a_reviewer_rejects_with_a_reason(app, app_env):
     next(s for s in at.selectbox if s.label == "Why").select("unsupported")
     next(t for t in at.text_area if t.label == "Note").input("cites the sick-leave section")
     next(b for b in at.button if b.label == "Reject this answer").click().run()
+    next(b for b in at.button if b.label == "Yes, reject it").click().run()  # a rejection is asked first
     item = ReviewQueue(app_env["state_url"]).get(item_id)
     assert item.status == "rejected" and item.reject_category == "unsupported"
 
