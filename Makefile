@@ -64,23 +64,11 @@ browser:
 
 # The app on 127.0.0.1:8501, the HTTP API on 127.0.0.1:8000, the Dagster UI and daemon on 127.0.0.1:3000 (sensor, schedule, runs) and a
 # Prefect server on 127.0.0.1:4200 with a worker running the evaluation deployments of prefect.yaml on
-# their schedules. Dagster's and Prefect's state live under .docent/. Ctrl-C stops everything.
-DAGSTER_HOME_DIR := $(abspath .docent/dagster)
-PREFECT_ENV := PREFECT_HOME=$(abspath .docent/prefect) PREFECT_API_URL=http://127.0.0.1:4200/api \
-	PREFECT_SERVER_ANALYTICS_ENABLED=false DOCENT_ROOT=$(CURDIR)
+# their schedules, all under one supervisor (`docent up`; UP_ARGS="--app-port 8502 ..." moves them). Dagster's
+# and Prefect's state live under .docent/. Ctrl-C stops everything, in order.
+UP_ARGS ?=
 up: setup
-	@mkdir -p $(DAGSTER_HOME_DIR)
-	@test -f $(DAGSTER_HOME_DIR)/dagster.yaml || cp configs/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
-	trap 'kill 0' INT TERM EXIT; \
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 & \
-	$(BIN)/docent app --port 8501 & \
-	$(BIN)/docent serve --port 8000 & \
-	$(PREFECT_ENV) $(BIN)/prefect server start --host 127.0.0.1 --port 4200 & \
-	$(BIN)/python -m flows.wait_for http://127.0.0.1:4200/api/health && \
-	$(PREFECT_ENV) $(BIN)/prefect work-pool create docent-local --type process --overwrite && \
-	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all && \
-	$(PREFECT_ENV) $(BIN)/prefect worker start --pool docent-local & \
-	wait
+	$(BIN)/docent up $(UP_ARGS)
 
 # Recompile the lock after editing requirements.in.
 lock: $(VENV)/.installed

@@ -23,6 +23,7 @@ from docent.commands.golden import golden_app  # noqa: E402
 from docent.commands.index import index_app  # noqa: E402
 from docent.commands.keys import keys_app  # noqa: E402
 from docent.commands.serve import serve_command  # noqa: E402
+from docent.commands.up import up_command  # noqa: E402
 from docent.commands.users import users_app  # noqa: E402
 from docent.ingest.plan import SKIPPED  # noqa: E402
 from docent.ingest.sources import display_name, path_or_url  # noqa: E402
@@ -40,6 +41,7 @@ app.command()(conversations)
 app.command()(stats)
 app.command("app")(app_command)
 app.command("serve")(serve_command)
+app.command("up")(up_command)
 
 
 def _rate_progress() -> Progress:
