@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -13,18 +16,48 @@ from docent.access import Action
 from docent.chat.service import ChatRequestError
 from docent.chat.states import TERMINAL, State
 from docent.chat.sync import iter_events
+from docent.store.records import ConversationRecord
+
+TITLE_CHARS = 40
 
 service = chat_service()
 user = require_page(Action.ASK)
 
-with st.sidebar:
-    if st.button("New conversation", icon=":material/add:", width="stretch"):
+
+def label(c: ConversationRecord, taken: set[str]) -> str:
+    """The title cut at a word, with when it was last active (in the browser's time zone), and a number when two
+    conversations would still read the same: each entry says which conversation it opens."""
+    title = " ".join((c.title or "Untitled").split())
+    short = textwrap.shorten(title, TITLE_CHARS, placeholder="…")
+    if short == "…":  # one word longer than the width
+        short = title[: TITLE_CHARS - 1] + "…"
+    active = c.updated_at if c.updated_at.tzinfo else c.updated_at.replace(tzinfo=timezone.utc)
+    zone = st.context.timezone
+    text = f"{short} · {active.astimezone(ZoneInfo(zone) if zone else timezone.utc):%-d %b %H:%M}"
+    numbered, n = text, 1
+    while numbered in taken:
+        n += 1
+        numbered = f"{text} ({n})"
+    taken.add(numbered)
+    return numbered
+
+
+def open_conversation(conversation_id: str | None) -> None:
+    """A click's callback: the state changes before the rerun draws the list, so the mark follows the click."""
+    if conversation_id is None:
         st.session_state.pop("conversation", None)
+    else:
+        st.session_state.conversation = conversation_id
+
+
+with st.sidebar:
+    st.button("New conversation", icon=":material/add:", width="stretch", on_click=open_conversation, args=(None,))
+    taken: set[str] = set()
     for c in service.conversations(user, limit=30):
-        label = (c.title or "untitled")[:40]
-        if st.button(label, key=f"conv-{c.id}", width="stretch",
-                     type="primary" if c.id == st.session_state.get("conversation") else "secondary"):
-            st.session_state.conversation = c.id
+        current = c.id == st.session_state.get("conversation")
+        st.button(label(c, taken), key=f"conv-{c.id}", width="stretch", on_click=open_conversation, args=(c.id,),
+                  type="primary" if current else "secondary", icon=":material/chevron_right:" if current else None,
+                  help="The conversation open now" if current else None)
 
 st.title("Chat")
 conversation = st.session_state.get("conversation")
@@ -102,17 +135,23 @@ if conversation:
             show(record)
 
 PICTURES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff", "heic"]
+refused = st.session_state.pop("refused", None)  # (what was typed, why it was refused) by the run before
+if refused:
+    st.session_state.ask = refused[0]  # back in the input: a refusal never wipes what was typed
+    st.error(refused[1])
 prompt = st.chat_input("Ask about your documents, or attach a picture (a screenshot, a photo of a page)",
-                       accept_file=True, file_type=PICTURES)
+                       key="ask", max_chars=service.settings.chat.max_question_chars, accept_file=True,
+                       file_type=PICTURES)
 if prompt:
     files = getattr(prompt, "files", None) or []
     picture = files[0].getvalue() if files else None
-    question = (getattr(prompt, "text", prompt) or "").strip() or ("What does this picture show?" if picture else "")
+    typed = getattr(prompt, "text", prompt) or ""
+    question = typed.strip() or ("What does this picture show?" if picture else "")
     try:
         message_id = service.start(user, question, conversation, picture=picture)
     except ChatRequestError as exc:
-        st.error(str(exc))
-        st.stop()
+        st.session_state.refused = (typed, str(exc))
+        st.rerun()
     st.session_state.conversation = service.answer(user, message_id).conversation_id
     if picture:
         pictures[message_id] = picture
