@@ -154,14 +154,13 @@ def up_command(
     prefect_home.mkdir(parents=True, exist_ok=True)
     if not (dagster_home / "dagster.yaml").exists():
         shutil.copy(PROJECT_ROOT / "configs" / "dagster.yaml", dagster_home / "dagster.yaml")
-    bin_dir = Path(sys.executable).parent
     prefect_env = {"PREFECT_HOME": str(prefect_home), "PREFECT_API_URL": f"http://{host}:{prefect_port}/api",
                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     sup = Supervisor(PROJECT_ROOT, {**os.environ, "DOCENT_ROOT": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"})
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, sup.on_signal)
     try:
-        if _start_all(sup, bin_dir, host, ports, dagster_home, prefect_env, startup_timeout):
+        if _start_all(sup, host, ports, dagster_home, prefect_env, startup_timeout):
             sup.say("up", "ready: " + ", ".join(f"{name} http://{host}:{port}" for name, port in ports.items())
                     + " (Ctrl-C stops everything)")
             while not sup.stopping.is_set() and sup.ended() is None:
@@ -182,22 +181,22 @@ def _urls(host: str, ports: dict[str, int]) -> dict[str, str]:
     return {name: f"http://{host}:{port}{paths[name]}" for name, port in ports.items()}
 
 
-def _start_all(sup: Supervisor, bin_dir: Path, host: str, ports: dict[str, int], dagster_home: Path,
+def _start_all(sup: Supervisor, host: str, ports: dict[str, int], dagster_home: Path,
                prefect_env: dict[str, str], timeout_s: float) -> bool:
     """Start every service (the Prefect worker once the server answers and the deployments are made);
     True when all of them answer."""
-    dagster, docent, prefect = (str(bin_dir / name) for name in ("dagster", "docent", "prefect"))
+    dagster, docent, prefect = ([sys.executable, "-m", module] for module in ("dagster", "docent.cli", "prefect"))
     urls = _urls(host, ports)
-    sup.start("dagster", [dagster, "dev", "-h", host, "-p", str(ports["dagster"])], {"DAGSTER_HOME": str(dagster_home)},
+    sup.start("dagster", [*dagster, "dev", "-h", host, "-p", str(ports["dagster"])], {"DAGSTER_HOME": str(dagster_home)},
               grace_s=30)
-    sup.start("app", [docent, "app", "--host", host, "--port", str(ports["app"])])
-    sup.start("api", [docent, "serve", "--host", host, "--port", str(ports["api"])])
-    sup.start("prefect-server", [prefect, "server", "start", "--host", host, "--port", str(ports["prefect"])],
+    sup.start("app", [*docent, "app", "--host", host, "--port", str(ports["app"])])
+    sup.start("api", [*docent, "serve", "--host", host, "--port", str(ports["api"])])
+    sup.start("prefect-server", [*prefect, "server", "start", "--host", host, "--port", str(ports["prefect"])],
               prefect_env, grace_s=20)
     if not (sup.wait_for(urls["prefect"], timeout_s)
-            and sup.step("prefect-pool", [prefect, "work-pool", "create", "docent-local", "--type", "process",
+            and sup.step("prefect-pool", [*prefect, "work-pool", "create", "docent-local", "--type", "process",
                                           "--overwrite"], prefect_env)
-            and sup.step("prefect-deploy", [prefect, "--no-prompt", "deploy", "--all"], prefect_env)):
+            and sup.step("prefect-deploy", [*prefect, "--no-prompt", "deploy", "--all"], prefect_env)):
         return False
-    sup.start("prefect-worker", [prefect, "worker", "start", "--pool", "docent-local"], prefect_env, grace_s=20)
+    sup.start("prefect-worker", [*prefect, "worker", "start", "--pool", "docent-local"], prefect_env, grace_s=20)
     return all(sup.wait_for(url, timeout_s) for url in urls.values())
