@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 import time
-from datetime import timezone
-from zoneinfo import ZoneInfo
+from datetime import timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -24,7 +24,15 @@ service = chat_service()
 user = require_page(Action.ASK)
 
 
-def label(c: ConversationRecord, taken: set[str]) -> str:
+def browser_zone() -> tzinfo:
+    """The asker's time zone, as the browser reports it (UTC when it does not, or names one unknown here)."""
+    try:
+        return ZoneInfo(st.context.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
+
+
+def label(c: ConversationRecord, taken: set[str], zone: tzinfo) -> str:
     """The title cut at a word, with when it was last active (in the browser's time zone), and a number when two
     conversations would still read the same: each entry says which conversation it opens."""
     title = " ".join((c.title or "Untitled").split())
@@ -32,8 +40,7 @@ def label(c: ConversationRecord, taken: set[str]) -> str:
     if short == "…":  # one word longer than the width
         short = title[: TITLE_CHARS - 1] + "…"
     active = c.updated_at if c.updated_at.tzinfo else c.updated_at.replace(tzinfo=timezone.utc)
-    zone = st.context.timezone
-    text = f"{short} · {active.astimezone(ZoneInfo(zone) if zone else timezone.utc):%-d %b %H:%M}"
+    text = f"{short} · {active.astimezone(zone):%-d %b %H:%M}"
     numbered, n = text, 1
     while numbered in taken:
         n += 1
@@ -53,9 +60,10 @@ def open_conversation(conversation_id: str | None) -> None:
 with st.sidebar:
     st.button("New conversation", icon=":material/add:", width="stretch", on_click=open_conversation, args=(None,))
     taken: set[str] = set()
+    zone = browser_zone()
     for c in service.conversations(user, limit=30):
         current = c.id == st.session_state.get("conversation")
-        st.button(label(c, taken), key=f"conv-{c.id}", width="stretch", on_click=open_conversation, args=(c.id,),
+        st.button(label(c, taken, zone), key=f"conv-{c.id}", width="stretch", on_click=open_conversation, args=(c.id,),
                   type="primary" if current else "secondary", icon=":material/chevron_right:" if current else None,
                   help="The conversation open now" if current else None)
 
