@@ -49,12 +49,12 @@ def progress_bar(name: str):
     return started, moved
 
 
-def ingest(retry_quarantined: bool = False) -> None:
-    """Ingest every watched source in this process, as ``docent ingest`` does, with a progress bar per source;
-    the outcome is confirmed after the rerun that shows it in the tables."""
+def ingest(sources: list[str], retry_quarantined: bool = False) -> None:
+    """Ingest ``sources`` in this process, as ``docent ingest`` does, with a progress bar per source; the outcome
+    is confirmed after the rerun that shows it in the tables."""
     totals, notes = {"new": 0, "updated": 0, "removed": 0, "quarantined": 0}, []
     with st.status("Ingesting…", expanded=True) as status:
-        for root in roots:
+        for root in sources:
             name = display_name(root)
             started, moved = progress_bar(name)
             try:
@@ -110,15 +110,16 @@ st.caption(f"Last change: {last:%Y-%m-%d %H:%M} UTC" if last is not None and pd.
 manager = allowed(user, Action.MANAGE_INGESTION)
 
 if manager:
+    folder = upload_dir(ws.settings)
     st.subheader("Upload documents")
-    st.caption("Uploads are kept in the upload folder (sync.upload_dir), beside the sources the Dagster sensor "
-               "watches; its next tick ingests them, or ingest them now.")
+    st.caption("Uploads are kept in the upload folder (sync.upload_dir), which the Dagster sensor watches beside "
+               "the sources: its next tick ingests them, or ingest the folder now.")
     with st.form("upload", clear_on_submit=True):
         files = st.file_uploader("Documents", accept_multiple_files=True)
         replace = st.checkbox("Replace a different file already uploaded under the same name")
-        if st.form_submit_button("Upload", icon=":material/upload:"):
+        if st.form_submit_button("Upload these files", icon=":material/upload:"):
             try:
-                kept = store(upload_dir(ws.settings), [Upload(f.name, f) for f in files or []], replace)
+                kept = store(folder, [Upload(f.name, f) for f in files or []], replace)
             except UploadRefused as exc:
                 st.error(str(exc))
             else:
@@ -127,15 +128,15 @@ if manager:
                 else:
                     said = {s: [k.name for k in kept if k.stored == s] for s in ("new", "replaced", "unchanged")}
                     flash("Uploaded " + "; ".join(f"{s}: {', '.join(n)}" for s, n in said.items() if n)
-                          + ". Ingest now, or wait for the sensor's next tick.")
-    if st.button("Ingest now", type="primary", icon=":material/play_arrow:"):
-        ingest()
+                          + ". Ingest the uploads now, or wait for the sensor's next tick.")
+    if st.button("Ingest uploads now", type="primary", icon=":material/play_arrow:", disabled=not folder.is_dir()):
+        ingest([str(folder)])
 
 if len(quarantined):
     st.subheader("Quarantined")
     st.dataframe(quarantined[["source", "document", "stage", "reason", "updated"]], hide_index=True, width="stretch")
     if manager and st.button("Retry quarantined documents", icon=":material/refresh:"):
-        ingest(retry_quarantined=True)
+        ingest(roots, retry_quarantined=True)
 scanned = frame[frame["OCR pages"].fillna(0) > 0] if len(frame) else frame
 if len(scanned):
     st.subheader("Read by OCR")

@@ -37,7 +37,7 @@ def test_documents_are_named_by_source_and_path_and_link_to_their_dagster_partit
 def test_an_analyst_reads_but_cannot_upload_or_ingest(app):
     at = app("ann").switch_page("pages/ingestion.py").run()
     assert not at.exception, at.exception
-    assert not at.get("file_uploader") and not any(b.label in ("Upload", "Ingest now") for b in at.button)
+    assert not at.get("file_uploader") and not any(b.label in ("Upload these files", "Ingest uploads now") for b in at.button)
 
 
 @pytest.fixture
@@ -55,14 +55,14 @@ def uploads(app_env):
 def test_an_admin_uploads_and_ingests_with_a_confirmation_of_each(app, uploads):
     at = app("ada").switch_page("pages/ingestion.py").run()
     at.get("file_uploader")[0].set_value(("badges.md", NOTE, "text/markdown"))
-    next(b for b in at.button if b.label == "Upload").click().run()
+    next(b for b in at.button if b.label == "Upload these files").click().run()
     assert not at.exception, at.exception
     assert (uploads / "badges.md").read_bytes() == NOTE
-    assert toasts(at) == ["Uploaded new: badges.md. Ingest now, or wait for the sensor's next tick."]
+    assert toasts(at) == ["Uploaded new: badges.md. Ingest the uploads now, or wait for the sensor's next tick."]
     pending = next(d.value for d in at.dataframe if list(d.value.columns) == ["source", "document"])
     assert pending.to_dict("records") == [{"source": "uploads", "document": "badges.md"}]
 
-    next(b for b in at.button if b.label == "Ingest now").click().run()
+    next(b for b in at.button if b.label == "Ingest uploads now").click().run()
     assert not at.exception, at.exception
     assert toasts(at) == ["Ingested: 1 new, 0 updated, 0 removed, 0 quarantined."]
     documents = table_with(at, "Dagster")
@@ -74,7 +74,7 @@ def test_an_admin_uploads_and_ingests_with_a_confirmation_of_each(app, uploads):
 def test_an_upload_the_api_would_refuse_is_refused_with_its_reason_and_writes_nothing(app, uploads):
     at = app("ada").switch_page("pages/ingestion.py").run()
     at.get("file_uploader")[0].set_value(("minutes.pdf", b"just text, not a PDF", "application/pdf"))
-    next(b for b in at.button if b.label == "Upload").click().run()
+    next(b for b in at.button if b.label == "Upload these files").click().run()
     assert "is not a PDF file" in at.error[0].value and toasts(at) == []
     assert not list(uploads.glob("*"))
 
@@ -83,11 +83,11 @@ def test_a_different_file_under_a_taken_name_is_refused_unless_replace_is_ticked
     at = app("ada").switch_page("pages/ingestion.py").run()
     for data in (NOTE, NOTE + b"Lost badges cost ten euros.\n"):
         at.get("file_uploader")[0].set_value(("badges.md", data, "text/markdown"))
-        next(b for b in at.button if b.label == "Upload").click().run()
+        next(b for b in at.button if b.label == "Upload these files").click().run()
     assert "already holds a different document" in at.error[0].value
     assert (uploads / "badges.md").read_bytes() == NOTE
     at.get("file_uploader")[0].set_value(("badges.md", NOTE + b"Lost badges cost ten euros.\n", "text/markdown"))
     next(c for c in at.checkbox if c.label.startswith("Replace")).check()
-    next(b for b in at.button if b.label == "Upload").click().run()
-    assert toasts(at) == ["Uploaded replaced: badges.md. Ingest now, or wait for the sensor's next tick."]
+    next(b for b in at.button if b.label == "Upload these files").click().run()
+    assert toasts(at) == ["Uploaded replaced: badges.md. Ingest the uploads now, or wait for the sensor's next tick."]
     assert (uploads / "badges.md").read_bytes().endswith(b"ten euros.\n")
