@@ -65,23 +65,25 @@ def said(message_id: str) -> str:
 
 
 table = pd.DataFrame([
-    {"id": i.id, "created": i.created_at, "status": i.status, "reason": i.reason, "held": i.held,
-     "question": i.question, "asker's comment": said(i.message_id),
+    {"id": i.id, "created": i.created_at, "status": f"{i.status} (held)" if i.held and i.status == "pending" else i.status,
+     "reason": i.reason, "question": i.question, "asker's comment": said(i.message_id),
      "grounding": UNSCORED if i.grounding_score is None else f"{i.grounding_score:.2f}", "claimed by": i.claimed_by or ""}
     for i in items
 ])
-column = st.column_config
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "id": column.NumberColumn(width=50),
-    "created": column.DatetimeColumn("created (UTC)", format="YYYY-MM-DD HH:mm", width=130),
-    "status": column.TextColumn(width=80),
-    "reason": column.TextColumn(width=100),
-    "held": column.CheckboxColumn(width=50, help="The asker waits for a reviewer's decision before seeing the answer."),
-    "question": column.TextColumn(width="large"),
-    "asker's comment": column.TextColumn(width="medium", help="What the asker wrote with a thumbs-down, and who."),
-    "grounding": column.TextColumn(width=80, help=GROUNDING_HELP),
-    "claimed by": column.TextColumn(width=90),
-})
+if items:
+    column = st.column_config  # minimum widths that fit the page beside the sidebar; every column grows to fill the rest
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "id": column.NumberColumn(width=40),
+        "created": column.DatetimeColumn("created (UTC)", format="D MMM HH:mm", width=90),
+        "status": column.TextColumn(width=105, help="held: the asker waits for a reviewer's decision to see the answer."),
+        "reason": column.TextColumn(width=105),
+        "question": column.TextColumn(width=190),
+        "asker's comment": column.TextColumn(width=150, help="What the asker wrote with a thumbs-down, and who."),
+        "grounding": column.TextColumn(width=75, help=GROUNDING_HELP),
+        "claimed by": column.TextColumn(width=80),
+    })
+else:
+    st.info("No items match the filters.", icon=":material/inbox:")
 left, mid, right = st.columns([1, 2, 1])
 if left.button("Previous", disabled=page <= 1):
     st.session_state["review-page"] = page - 1
