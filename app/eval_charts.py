@@ -15,7 +15,12 @@ def time_scale(times: pd.Series) -> alt.Scale:
     instead of on a collapsed scale."""
     lo, hi = pd.to_datetime(times.min(), utc=True), pd.to_datetime(times.max(), utc=True)
     pad = max((hi - lo) * 0.05, pd.Timedelta(hours=12))
-    return alt.Scale(type="utc", domain=[int((lo - pad).timestamp() * 1000), int((hi + pad).timestamp() * 1000)])
+    return alt.Scale(type="utc", domain=[utc_datetime(lo - pad), utc_datetime(hi + pad)])
+
+
+def utc_datetime(t: pd.Timestamp) -> alt.DateTime:
+    """A Vega-Lite date-time (the app's charts ignore a temporal domain given as epoch numbers)."""
+    return alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute, utc=True)
 
 
 def is_share(values: pd.Series, bound: float | None = None) -> bool:

@@ -214,9 +214,10 @@ def test_with_one_run_every_chart_has_dates_a_0_to_1_axis_and_its_values(app, se
     line, labels, rule = spec["layer"]
     x = line["encoding"]["x"]
     assert x["type"] == "temporal" and x["scale"]["type"] == "utc" and x["axis"]["format"] == "%d %b %H:%M"
-    started = pd.Timestamp(data[line["data"]["name"]]["started_at"].iloc[0]).timestamp() * 1000
-    lo, hi = x["scale"]["domain"]
-    assert lo < started < hi and hi - lo >= 24 * 3600 * 1000  # the run mid-axis on a day-wide scale, not a collapsed one
+    started = pd.Timestamp(data[line["data"]["name"]]["started_at"].iloc[0])
+    lo, hi = (pd.Timestamp(year=d["year"], month=d["month"], day=d["date"], hour=d["hours"], minute=d["minutes"], tz="UTC")
+              for d in x["scale"]["domain"])
+    assert lo < started < hi and hi - lo >= pd.Timedelta(hours=24)  # the run mid-axis on a day-wide scale, not collapsed
     assert line["encoding"]["y"]["scale"]["domain"] == [0, 1] and line["encoding"]["y"]["axis"]["format"] == ".1f"
     assert labels["mark"]["type"] == "text" and labels["encoding"]["text"] == {"field": "value", "format": ".3~f",
                                                                                 "type": "quantitative"}
