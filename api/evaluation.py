@@ -22,7 +22,8 @@ router = APIRouter(prefix="/v1", tags=["evaluation"])
 class EvalRun(BaseModel):
     id: str
     suite: str = Field(description="sample (scored production answers) or golden (a golden set)")
-    status: str = Field(description="running, passed, failed (a threshold or gate missed) or error")
+    status: str = Field(description="running, passed, failed (a threshold or gate missed), not_enough_data (too few "
+                        "answers got a determined score to judge a threshold metric) or error")
     started_at: datetime
     finished_at: datetime | None
     model: str

@@ -119,5 +119,8 @@ def _print_run(record) -> None:
     console.print(table)
     for f in record.findings or []:
         console.print(f"[red]✗ {escape(f['message'])}[/red]")
-    verdict = "[green]passed[/green]" if record.status == "passed" else f"[red]{record.status}[/red]"
+    from docent.evaluate.results import RunStatus  # pandas: imported when a run is printed, not at CLI start
+
+    colour = {RunStatus.PASSED: "green", RunStatus.NOT_ENOUGH_DATA: "yellow"}.get(record.status, "red")
+    verdict = f"[{colour}]{RunStatus(record.status).label}[/{colour}]"
     console.print(f"{record.suite} evaluation {verdict} · run {record.id} · {record.judge_tokens} judge tokens (${record.judge_cost:.4f})")

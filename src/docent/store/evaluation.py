@@ -22,7 +22,7 @@ class EvalRun(Base):
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     suite: Mapped[str] = mapped_column(sa.String(16))  # sample | golden
-    status: Mapped[str] = mapped_column(sa.String(16))  # running | passed | failed | error
+    status: Mapped[str] = mapped_column(sa.String(16))  # a docent.evaluate.results.RunStatus value
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     model: Mapped[str] = mapped_column(sa.String(200))  # the answer model configured for the run
