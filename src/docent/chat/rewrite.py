@@ -9,9 +9,9 @@ robot) is a new topic: rewritten, it would be searched and answered as the previ
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-import asyncio
 import time
 from collections.abc import Callable
 

@@ -38,7 +38,7 @@ def test_a_real_follow_up_is_still_rewritten(make_service):
 
 
 def test_a_short_follow_up_is_rewritten_whatever_its_similarity_and_zero_disables_the_check(embedder):
-    from docent.chat.rewrite import changes_topic
+    from docent.chat.rewrite import changes_topic, needs_context
 
     history = [("user", FIRST), ("assistant", "We launched the Porter P2 on 15 September 2025 [1].")]
     embed = embedder.encode
@@ -46,3 +46,5 @@ def test_a_short_follow_up_is_rewritten_whatever_its_similarity_and_zero_disable
     assert changes_topic("What is the home office stipend and when is it paid?", history, embed, 0.35)
     assert not changes_topic("What is the home office stipend and when is it paid?", history, embed, 0.0)
     assert not changes_topic("How many pre-orders does the Porter P2 have, and when does it ship?", history, embed, 0.35)
+    assert not needs_context("Is there a dress code in the Singapore office?")  # "there" points at no earlier place
+    assert needs_context("And there?")
