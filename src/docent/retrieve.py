@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from docent import lookalike
+from docent import lookalike, priors
 from docent.embed import Embedder
 from docent.index.base import Filters, SearchHit, VectorIndex
 from docent.index.fusion import zscore_fusion
@@ -59,7 +59,8 @@ class Retriever:
         weight = self.settings.alpha if alpha is None else alpha
         if not self.settings.lookalikes:
             candidates = max(wide, self.settings.candidates)
-            return self._capped(self.index.search_hybrid(query, vector, wide, weight, filters, candidates=candidates), k)
+            hits = self.index.search_hybrid(query, vector, wide, weight, filters, candidates=candidates)
+            return self._capped(self._weighed(hits, query), k)
         return self._focused(query, vector, k, weight, filters)
 
     def _capped(self, hits: list[SearchHit], k: int) -> list[SearchHit]:
@@ -85,13 +86,19 @@ class Retriever:
                 break
         return out
 
+    def _weighed(self, hits: list[SearchHit], query: str) -> list[SearchHit]:
+        """Fused hits with the heading and table priors of :mod:`docent.priors` added."""
+        return priors.weigh(hits, query, self.settings.heading_weight, self.settings.table_weight)
+
     def _focused(self, query: str, vector: np.ndarray, k: int, alpha: float, filters: Filters | None) -> list[SearchHit]:
         """Hybrid search where the documents a question names come first (:mod:`docent.lookalike`).
 
         The fused candidates are searched again within the documents whose organisation the
         question names (so their chunks are not crowded out by look-alikes), the two candidate
         lists are fused once more, the best-matching documents' hits come first, and a question that
-        spans periods takes its hits from each matching document in turn.
+        spans periods takes its hits from each matching document in turn. The priors of :mod:`docent.priors`
+        (a heading naming the question's words, a table for a question asking for a figure) are added to the
+        fused scores first, so they order the hits within each document.
         """
         n = max(k, self.settings.candidates)
         hits = self.index.search_hybrid(query, vector, n, alpha, filters, candidates=n)
@@ -104,7 +111,7 @@ class Retriever:
             dense = [SearchHit(h.chunk, h.dense_score) for h in pool if h.dense_score is not None]
             bm25 = [SearchHit(h.chunk, h.bm25_score) for h in pool if h.bm25_score is not None]
             hits = zscore_fusion(dense, bm25, alpha, len(pool))
-        ranked = self._capped(lookalike.rank(hits, cue), len(hits))
+        ranked = self._capped(lookalike.rank(self._weighed(hits, query), cue), len(hits))
         if cue.spans_documents:
             spread = lookalike.diversify(lookalike.spanned(ranked, cue), k)
             taken = {h.chunk.chunk_id for h in spread}

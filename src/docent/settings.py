@@ -115,6 +115,10 @@ class RetrievalSettings(BaseModel):
         True, description="hybrid search ranks the documents a question names (organisation, period, kind) first")
     per_page: int = Field(1, ge=0, description="hits kept from one page of one document (the reader gets its "
                           "neighbours as context anyway); 0: no cap")
+    heading_weight: float = Field(1.0, ge=0.0, description="hybrid: added to a chunk's fused score times the share "
+                                  "of its heading's words (section title, table caption) the question has; 0: off")
+    table_weight: float = Field(0.75, ge=0.0, description="hybrid: added to a table chunk's fused score when the "
+                                "question asks for a figure (how much, a total, a rate, a currency…); 0: off")
 
 
 class StateSettings(BaseModel):

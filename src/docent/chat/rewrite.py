@@ -20,7 +20,7 @@ import numpy as np
 
 from docent.generate.errors import map_error
 from docent.generate.llm import prompt_hash
-from docent.generate.local import content_words
+from docent.lexical import content_words
 
 log = logging.getLogger("docent.chat")
 

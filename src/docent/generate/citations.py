@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass
 import litellm
 import numpy as np
 
-from docent.generate.local import NO_ANSWER, content_words, split_prose, split_source
+from docent.generate.local import NO_ANSWER, split_prose, split_source
 from docent.generate.prompts import Source, render_sources
+from docent.lexical import content_words
 
 MARKER = re.compile(r"\[(\d+)\]")
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1], and the grouped form [1, 2]; [1][2] is two

@@ -24,6 +24,7 @@ from docent.generate.prompts import parse_prompt, split_picture
 from docent.generate.providers import fill_response, final_chunk, prompt_tokens, register_provider, text_chunk, words
 from docent.ingest.identity import HEADER_PREFIX, describe, identity_line
 from docent.ingest.table import SEPARATOR
+from docent.lexical import STOPWORDS, content_words
 
 NO_ANSWER = "I don't know: the retrieved documents do not answer this question."
 EMBED_WEIGHT = 0.7  # of the cosine; the rest is the lexical overlap
@@ -42,12 +43,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0
 _ABBREVIATIONS = frozenset("e.g i.e etc inc ltd co corp jr mr mrs ms dr st vs no fig approx dept".split())
 _MARKUP = re.compile(r"^\s*(?:#{1,6}\s+|[-*•+]\s+|\d{1,2}[.)]\s+(?=\D))")
 _TERMINAL = re.compile(r"[.!?;:][\"'”’)\]]*$")
-_WORD = re.compile(r"[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
-_PREFIXED_YEAR = re.compile(r"[a-z]{1,2}((?:19|20)\d\d)")  # "fy2018", "q2024"
-_STOPWORDS = frozenset("""a an and are as at be been but by can could did do does for from get gets got had has have
-    how i if in into is it its me my of on or our per should so than that the their them then there these they this
-    to up us was we were what when where which who whom whose why will with would you your about after before any
-    many much some tell please give know every each all not no nor""".split())
+
 
 
 @dataclass(frozen=True)
@@ -105,7 +101,7 @@ def _unwrap(lines: list[str]) -> list[str]:
         prev = out[-1].rstrip() if out else ""
         joins = (prev and stripped and " | " not in prev and not prev.lstrip().startswith("#")
                  and not _MARKUP.match(line) and not _TERMINAL.search(prev))
-        if joins and (stripped[0].islower() or prev.rsplit(None, 1)[-1].lower() in _STOPWORDS):
+        if joins and (stripped[0].islower() or prev.rsplit(None, 1)[-1].lower() in STOPWORDS):
             out[-1] = f"{prev} {stripped}"
         else:
             out.append(line)
@@ -149,24 +145,6 @@ def split_source(text: str) -> list[tuple[str, str]]:
             heading = line
             continue
         out.extend((p, heading) for p in split_prose(line) if not p.endswith("?"))
-    return out
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-cased words minus stopwords, plural "s" dropped, a prefixed year ("FY2018") as the year:
-    what lexical overlap compares."""
-    out = set()
-    for w in _WORD.findall(text.lower().replace("’", "'")):
-        w = w.removesuffix("'s")
-        if w in _STOPWORDS:
-            continue
-        if year := _PREFIXED_YEAR.fullmatch(w):
-            w = year.group(1)
-        if len(w) > 4 and w.endswith("ies"):
-            w = w[:-3] + "y"
-        elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.add(w)
     return out
 
 
