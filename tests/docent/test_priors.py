@@ -3,9 +3,9 @@
 import pytest
 
 from docent import priors
-from docent.lexical import stems
 from docent.index.base import Chunk, SearchHit
 from docent.index.lancedb import LanceDBIndex
+from docent.lexical import stems
 from docent.retrieve import Retriever
 from docent.settings import RetrievalSettings
 

@@ -31,7 +31,14 @@ from docent.chat.events import ChatEvent
 from docent.chat.finalize import Finalizer
 from docent.chat.registry import Streams
 from docent.chat.request import (
-    Busy, ChatRequestError, Request, UnknownId, UnknownIndexVersion, check_history, check_question, sentence,
+    Busy,
+    ChatRequestError,
+    Request,
+    UnknownId,
+    UnknownIndexVersion,
+    check_history,
+    check_question,
+    sentence,
 )
 from docent.chat.states import State
 from docent.chat.stream import run_stream
