@@ -59,9 +59,16 @@ pages = max(1, -(-total // PER_PAGE))
 comments = feedback.comments_for(i.message_id for i in items) if feedback else {}  # one query for the page
 
 
+def asker(username: str | None) -> str:
+    """Who gave a vote, named for those who decide; analysts read the queue's quality, not who asked what."""
+    if not can_act:
+        return "An asker"
+    return username or "An anonymous asker"
+
+
 def said(message_id: str) -> str:
     """The askers' comments on an answer, each with who gave it."""
-    return " · ".join(f"{f.comment} ({f.username or 'anonymous'})" for f in comments.get(message_id, []))
+    return " · ".join(f"{f.comment} ({asker(f.username)})" for f in comments.get(message_id, []))
 
 
 table = pd.DataFrame([
@@ -118,7 +125,7 @@ st.caption(f"model `{item.model}` · index version {version} · reason **{item.r
                 + (f" Raw {mode} score: {item.retrieval_score:.2f}." if item.retrieval_score is not None else ""))
 votes = feedback.for_message(item.message_id) if feedback else []
 for f in (v for v in votes if v.rating < 0):
-    who = f"**{f.username or 'An anonymous asker'}** gave a thumbs-down ({f.created_at:%Y-%m-%d %H:%M} UTC)"
+    who = f"**{asker(f.username)}** gave a thumbs-down ({f.created_at:%Y-%m-%d %H:%M} UTC)"
     st.warning(f"{who}: “{f.comment}”" if f.comment else f"{who}, without a comment.", icon=":material/thumb_down:")
 st.markdown("**Answer**")
 st.markdown(render.answer_text(item.answer, message.grounding if message else None))

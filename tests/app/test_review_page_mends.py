@@ -119,3 +119,19 @@ def test_a_cached_answer_shows_the_index_version_it_came_from_and_a_readable_rel
     relevance = float(header.value.split("top source relevance ")[1].split()[0])
     assert 0 <= relevance <= 1
     assert "0.5 is an average candidate" in header.proto.help and f"Raw hybrid score: {item.retrieval_score:.2f}" in header.proto.help
+
+
+def test_an_analyst_reads_the_askers_comment_but_not_who_gave_it(app, app_env):
+    """Analysts may read the queue (its quality), not who asked what: the comment shows, the asker's name does not."""
+    from docent.review.queue import ReviewQueue
+
+    message_id = thumbs_down(app("mo"), "How many days may be carried over into the next year?", "wrong year")
+    item = ReviewQueue(app_env["state_url"]).for_message(message_id)
+
+    at = app("ann")
+    at.switch_page("pages/review.py").run()
+    row = at.dataframe[0].value.set_index("id").loc[item.id]
+    assert row["asker's comment"] == "wrong year (An asker)"
+    open_item(at, item.id)
+    (said,) = [w.value for w in at.warning if "thumbs-down" in w.value]
+    assert "wrong year" in said and "mo" not in said.replace("thumbs-down", "")

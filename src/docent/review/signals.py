@@ -1,7 +1,7 @@
 """How a reviewer reads an item's retrieval score: on a 0–1 scale, whatever the search mode.
 
 Raw scores mean different things per mode: hybrid scores are z-score fusions (0 is an average candidate,
-3.98 is far above the rest; see :mod:`docent.index.fusion`), dense scores are cosine similarities, BM25
+3.98 is far above the rest; see :mod:`docent.index.fusion`) plus the priors of :mod:`docent.priors`, dense scores are cosine similarities, BM25
 scores have no upper bound. A reviewer needs one scale, and a sentence saying what it means.
 """
 
@@ -12,9 +12,10 @@ from statistics import NormalDist
 _NORMAL = NormalDist()
 
 EXPLAINED = {
-    "hybrid": "Relevance 0–1 of the best retrieved passage: how far its fused (keyword + meaning) score stands above "
-              "the other candidates the search weighed, read on a normal curve. 0.5 is an average candidate; "
-              "0.98 stands above about 98% of them.",
+    "hybrid": "Relevance 0–1 of the best retrieved passage: how far its score stands above an average candidate "
+              "the search weighed, read on a normal curve. The score fuses keyword and meaning matches, plus a bonus "
+              "when the passage's heading names the question's words or it is a table and the question asks for a "
+              "figure. 0.5 is an average candidate; near 1, far above the rest.",
     "dense": "Relevance 0–1 of the best retrieved passage: the cosine similarity of its meaning to the question's.",
     "bm25": "BM25 keyword score of the best retrieved passage: higher is better, with no fixed scale.",
 }
