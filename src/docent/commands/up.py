@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,7 @@ class Supervisor:
         self.children.append(child)
         return child
 
-    def _relay(self, name: str, stream) -> None:
+    def _relay(self, name: str, stream: Iterable[str]) -> None:
         for line in stream:
             self.say(name, line.rstrip("\n"))
 
