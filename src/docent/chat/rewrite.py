@@ -14,22 +14,29 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import litellm
 import numpy as np
 
+from docent.generate.citations import split_sentences, strip_markers
 from docent.generate.errors import map_error
 from docent.generate.llm import prompt_hash
-from docent.lexical import content_words
+from docent.lexical import STOPWORDS, content_words
 
 log = logging.getLogger("docent.chat")
 
+_OPENERS = r"and|or|but|also|so|what about|how about|what else|same"  # "And how many…?" goes on from the last turn
+_REFERENCES = ("it", "its", "they", "them", "their", "this", "that", "these", "those", "he", "she", "him", "his", "her")
+_CONNECTOR = re.compile(rf"^\s*(?:{_OPENERS})\b", re.I)
 _LEANS = re.compile(
-    r"^\s*(and|or|but|also|so|what about|how about|what else|why|how come|same)\b"
-    r"|\b(it|its|they|them|their|this|that|these|those|he|she|him|her|(?<!is )(?<!are )there|the same|one)\b",
+    rf"^\s*(?:{_OPENERS}|why|how come)\b"
+    rf"|\b(?:{'|'.join(_REFERENCES)}|(?<!is )(?<!are )there|the same|one)\b",
     re.I,
 )  # "is there a dress code?" asks whether one exists: that "there" points at no earlier place
+_CLAUSE = re.compile(r"[,;]|\b(?:and|or|but)\b", re.I)
 _WORD = re.compile(r"\w+")
+ANSWER_OPENING_CHARS = 200  # at most, of the last answer's first sentence compared with a new question
 MIN_OWN_WORDS = 3  # content words a question needs to name a subject of its own ("what about its price?" has one)
 
 REWRITE_PROMPT = """Rewrite the last question so it can be understood without the conversation.
@@ -46,19 +53,35 @@ def needs_context(question: str) -> bool:
     return len(_WORD.findall(question)) <= 3 or bool(_LEANS.search(question))
 
 
-def changes_topic(question: str, history: list[tuple[str, str]], embed: Callable[[list[str]], np.ndarray],
-                  threshold: float) -> bool:
-    """True when ``question`` names a subject of its own and is unlike the last turn: its cosine with both
-    the last question and the last answer is below ``threshold``. A question naming too little to stand
-    alone ("what about its price?") is a follow-up whatever its cosine: short questions score low anyway."""
-    if threshold <= 0 or len(content_words(question)) < MIN_OWN_WORDS:
-        return False
-    turn = [next((text for r, text in reversed(history) if r == role), "") for role in ("user", "assistant")]
-    turn = [text for text in turn if text.strip()]
+def refers_back(question: str) -> bool:
+    """True when the question points at an earlier turn: it opens with a connector ("And how many units…?") or
+    its first clause uses a pronoun it has not named ("What is its battery life…?", "How much does it cost…?").
+    A pronoun in a later clause may point at the first one's subject ("What is the stipend and when is it paid?"),
+    and a "that" after a content word opens a relative clause ("the plan that covers…"): neither refers back."""
+    if _CONNECTOR.match(question):
+        return True
+    words = _WORD.findall(_CLAUSE.split(question, maxsplit=1)[0].lower())
+    return any(w in _REFERENCES and (w != "that" or i == 0 or words[i - 1] in STOPWORDS) for i, w in enumerate(words))
+
+
+def new_topic(question: str, history: list[tuple[str, str]], embed: Callable[[list[str]], np.ndarray],
+              threshold: float) -> np.ndarray | None:
+    """The question's vector when it opens a new topic, else None.
+
+    A new topic names a subject of its own, does not refer back (:func:`refers_back`) and is unlike the last turn:
+    its cosine with the last question and with the opening of the last answer is below ``threshold``. Only the
+    opening is compared: it says what the answer is about, and encoding the whole answer would delay the first token.
+    A question naming too little to stand alone ("what about its price?") is a follow-up: short questions score low.
+    """
+    if threshold <= 0 or refers_back(question) or len(content_words(question)) < MIN_OWN_WORDS:
+        return None
+    asked, answered = (next((text for r, text in reversed(history) if r == role), "") for role in ("user", "assistant"))
+    opening = strip_markers(next(iter(split_sentences(answered)), ""))[:ANSWER_OPENING_CHARS]
+    turn = [text for text in (asked, opening) if text.strip()]
     if not turn:
-        return False
+        return None
     vectors = embed([question, *turn])  # unit vectors
-    return float(np.max(vectors[1:] @ vectors[0])) < threshold
+    return vectors[0] if float(np.max(vectors[1:] @ vectors[0])) < threshold else None
 
 
 def local_rewrite(question: str, history: list[tuple[str, str]]) -> str:
@@ -68,20 +91,30 @@ def local_rewrite(question: str, history: list[tuple[str, str]]) -> str:
     return f"{question.strip()} (following: {previous.strip()})"
 
 
+@dataclass(frozen=True)
+class Rewritten:
+    """The question to search; the trace of the model call when one was made; the question's query vector when
+    it was computed here (a new topic, kept as asked), so the caller need not embed the same text again."""
+
+    question: str
+    trace: dict | None = None
+    vector: np.ndarray | None = None
+
+
 async def rewrite(question: str, history: list[tuple[str, str]], model: str | None, timeout_s: float,
                   embed: Callable[[list[str]], np.ndarray] | None = None, topic_threshold: float = 0.0,
-                  ) -> tuple[str, dict | None]:
-    """The standalone question, and a trace of the model call when one was made.
-
-    With ``embed``, a question that changes the topic (see :func:`changes_topic`) is kept as it is.
-    """
+                  ) -> Rewritten:
+    """The standalone question. With ``embed``, a question that opens a new topic (see :func:`new_topic`) is kept
+    as it is."""
     if not history or not needs_context(question):
-        return question, None
-    if embed is not None and await asyncio.to_thread(changes_topic, question, history, embed, topic_threshold):
+        return Rewritten(question)
+    if embed is not None and (
+        vector := await asyncio.to_thread(new_topic, question, history, embed, topic_threshold)
+    ) is not None:
         log.info("a new topic, not rewritten as a follow-up: %r", question[:80])
-        return question, None
+        return Rewritten(question, vector=vector)
     if not model:
-        return local_rewrite(question, history), None
+        return Rewritten(local_rewrite(question, history))
     transcript = "\n".join(f"{role}: {text}" for role, text in history)
     messages = [{"role": "user", "content": REWRITE_PROMPT.format(history=transcript, question=question)}]
     started = time.perf_counter()
@@ -97,4 +130,4 @@ async def rewrite(question: str, history: list[tuple[str, str]], model: str | No
         trace["error"] = err.code
         text = ""
     trace["latency_ms"] = (time.perf_counter() - started) * 1000
-    return (text or local_rewrite(question, history)), trace
+    return Rewritten(text or local_rewrite(question, history), trace)

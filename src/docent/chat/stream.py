@@ -119,10 +119,11 @@ async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], 
         history = [] if req.new_conversation else await asyncio.to_thread(_history, deps, req.conversation_id)
     reader = deps.reader(req.index_version)
     embed = lambda texts: reader.embedder.encode(texts, reader.embedder.query_model)  # noqa: E731 (no cache writes)
-    out.standalone, trace = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s,
-                                          embed, chat.topic_threshold)
-    if trace:
-        out.traces.append(trace)
+    rewritten = await rewrite(req.question, history, chat.rewrite_model, chat.first_token_timeout_s, embed,
+                              chat.topic_threshold)
+    out.standalone = rewritten.question
+    if rewritten.trace:
+        out.traces.append(rewritten.trace)
     cache = deps.answer_cache if req.picture is None else None  # a picture's answer is its own
     seen = await asyncio.to_thread(read_picture, req.picture, deps.settings.parsing) if req.picture else ""
     out.retrieval_query = query = f"{out.standalone}\n{seen}" if seen else out.standalone
@@ -133,7 +134,10 @@ async def _answer(deps: ChatDeps, out: Outcome, emit: Callable[[object], None], 
     out.key = exact_key(out.standalone, out.scope)
     if cache is not None and (hit := await asyncio.to_thread(_lookup, deps, lambda: cache.get(out.key), held)):
         return _serve_cached(out, hit, "exact", emit, reader.version)
-    out.vector = await asyncio.to_thread(reader.embedder.embed_query, query)
+    if rewritten.vector is not None and query == rewritten.question:  # embedded by the topic check, with the same model
+        out.vector = rewritten.vector
+    else:
+        out.vector = await asyncio.to_thread(reader.embedder.embed_query, query)
     threshold = deps.settings.cache.semantic_threshold
     if cache is not None and threshold < 1.0:
         similar = lambda: (cache.find_similar(out.scope, out.vector, threshold) or (None,))[0]  # noqa: E731
