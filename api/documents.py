@@ -3,7 +3,8 @@
 Reading needs the ``read_ingestion`` action (reviewers, analysts, admins); uploading needs
 ``manage_ingestion`` (reviewers, admins), checked before a byte of the body is parsed. The rules
 for an upload (names, types by content, no silent overwrite, atomic writes) are the core's
-(:mod:`docent.ingest.uploads`); bodies may reach ``api.max_upload_mb`` (api/limits.py).
+(:mod:`docent.ingest.uploads`), and so are its limits: ``uploads.MAX_FILES`` files, ``api.max_upload_mb`` of files
+together (a body declared larger is refused before it is read, api/limits.py).
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ from docent.access import Action, require
 from docent.ingest.catalogue import State, listing, state_of
 from docent.ingest.manifest import Manifest
 from docent.ingest.sources import display_name
-from docent.ingest.uploads import Upload, UploadRefused, ingest_uploads, store, upload_dir
+from docent.ingest.uploads import (
+    MAX_FILES,
+    Upload,
+    UploadRefused,
+    ingest_uploads,
+    max_upload_bytes,
+    store,
+    upload_dir,
+)
 from docent.store.locks import LockTimeout
 
 router = APIRouter(prefix="/v1", tags=["documents"])
-MAX_FILES = 100  # files in one upload request
-STATUS = {"bad_name": 400, "unsupported_type": 415, "name_taken": 409}
+STATUS = {"bad_name": 400, "unsupported_type": 415, "name_taken": 409, "too_many_files": 400, "too_large": 413}
 NEXT_TICK = "next sensor tick"
 
 
@@ -104,15 +112,15 @@ async def upload(
         if not files or not all(isinstance(f, UploadFile) for f in files):
             raise ApiError(422, "invalid", "files: send one or more files in the multipart field `files`")
         try:
-            stored = await run_in_threadpool(store, upload_dir(settings),
-                                             [Upload(f.filename or "", f.file) for f in files], replace)
+            chosen = [Upload(f.filename or "", f.file) for f in files]
+            stored = await run_in_threadpool(store, upload_dir(settings), chosen, replace, max_upload_bytes(settings))
         except UploadRefused as exc:
             raise ApiError(STATUS[exc.reason], exc.reason, str(exc)) from None
     outcomes = {}
     if ingest == "now":
         reader = request.app.state.retriever.current()
         try:
-            outcomes = await run_in_threadpool(partial(ingest_uploads, settings, reader, stored))
+            outcomes = (await run_in_threadpool(partial(ingest_uploads, settings, reader, stored))).outcomes
             response.status_code = 200
         except LockTimeout:  # another ingestion held the index past sync.write_wait_s: the sensor's tick will do
             pass

@@ -14,7 +14,7 @@ earlier event are keyed by. Each asset is a thin call into
 
 
 import time
-from urllib.parse import unquote
+from collections.abc import Iterable
 
 import dagster as dg
 import numpy as np
@@ -25,7 +25,7 @@ from docent.ingest import checks
 from docent.ingest.chunk import doc_id_for
 from docent.ingest.manifest import DocumentRecord
 from docent.ingest.pipeline import IngestReport, Prepared
-from docent.ingest.sources import SourceFile, display_name, normalise_root, path_or_url
+from docent.ingest.sources import SourceFile, normalise_root, path_or_url, path_within
 from docent.ingest.worker import WorkResult
 from docent.workspace import Workspace
 
@@ -45,12 +45,10 @@ documents = dg.AssetSpec(
 
 def relative_path(uri: str, root_uri: str) -> str:
     """The file's path under its source root (``policies/leave.md``) as a person writes it: what names a
-    document in the Dagster UI, where partition keys are document ids. ``root_uri`` is normalised."""
-    base = root_uri.rstrip("/") + "/"
-    if not uri.startswith(base):
-        return display_name(uri) if uri == root_uri else path_or_url(uri)  # a source that is one file
-    rest = uri[len(base):]
-    return unquote(rest) if uri.startswith("file:") else rest  # file URIs are percent-encoded
+    document in the Dagster UI, where partition keys are document ids (a file outside it: its whole path or URL).
+    ``root_uri`` is normalised."""
+    path = path_within(uri, root_uri)
+    return path_or_url(uri) if path is None else path
 
 
 def named(paths: list[str], first: int = 5) -> str:
@@ -199,7 +197,9 @@ def indexed_chunks(
     )
 
 
-def _log_documents(context: dg.AssetExecutionContext, version: str, root: str, records) -> None:
+def _log_documents(
+    context: dg.AssetExecutionContext, version: str, root: str, records: Iterable[DocumentRecord]
+) -> None:
     """One event per document on the ``documents`` asset: its status in the Dagster UI."""
     records = list(records)
     context.instance.add_dynamic_partitions(document_partitions.name, [r.doc_id for r in records])

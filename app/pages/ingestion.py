@@ -1,13 +1,15 @@
 """Ingestion: what is indexed, what waits, what was quarantined and why; retry the quarantined; upload documents
 and ingest them now, with progress; which documents were read by OCR, and how confidently.
 
-Documents are named by their source and their path within it (:func:`docent.ingest.catalogue.located`), never by
-the server's folders, and each links to its partition of the ``documents`` asset in Dagster (``app.dagster_url``),
-whose page shows the run that last materialized it. Uploads follow the API's rules (:mod:`docent.ingest.uploads`).
+Documents are named by their source and their path within it (:class:`docent.ingest.catalogue.Locator`), never by
+the server's folders (nor are they in a quarantine's reason), and each links to its partition of the ``documents``
+asset in Dagster (``app.dagster_url``), whose page shows the run that last materialized it. Uploads follow the API's
+rules and limits, and are ingested into the live version as ``ingest=now`` does (:mod:`docent.ingest.uploads`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pandas as pd
@@ -17,9 +19,19 @@ from app.auth import require_page
 from app.render import flash, show_flash
 from app.resources import workspace
 from docent.access import Action, allowed
-from docent.ingest.catalogue import located
+from docent.ingest.catalogue import Locator
+from docent.ingest.pipeline import IngestReport, ProgressFn
 from docent.ingest.sources import SourceError, display_name
-from docent.ingest.uploads import Upload, UploadRefused, store, sync_roots, upload_dir
+from docent.ingest.uploads import (
+    MAX_FILES,
+    Upload,
+    UploadRefused,
+    ingest_uploads,
+    max_upload_bytes,
+    store,
+    sync_roots,
+    upload_dir,
+)
 from docent.store.locks import LockTimeout
 
 st.title("Ingestion")
@@ -30,10 +42,14 @@ for note in st.session_state.pop(NOTES, []):
     st.warning(note)
 ws = workspace()
 roots = sync_roots(ws.settings)  # the configured sources and, once it exists, the upload folder
+locator = Locator(roots)  # once per run: it resolves the roots on disk
 partition = f"{ws.settings.app.dagster_url.rstrip('/')}/assets/documents?partition="
 
 
-def progress_bar(name: str):
+Run = Callable[[str, Callable[[int], None], ProgressFn], IngestReport]  # (source, on_start, on_progress) -> report
+
+
+def progress_bar(name: str) -> tuple[Callable[[int], None], ProgressFn]:
     """A progress bar for one source, and the two callbacks :meth:`Ingestor.run` moves it with."""
     bar, seen = st.progress(0.0, text=f"{name}: listing"), {"done": 0.0, "total": 0}
 
@@ -49,16 +65,16 @@ def progress_bar(name: str):
     return started, moved
 
 
-def ingest(sources: list[str], retry_quarantined: bool = False) -> None:
-    """Ingest ``sources`` in this process, as ``docent ingest`` does, with a progress bar per source; the outcome
-    is confirmed after the rerun that shows it in the tables."""
+def ingest(sources: list[str], run: Run) -> None:
+    """Ingest each of ``sources`` in this process with ``run`` (the core function the CLI or the API calls), with a
+    progress bar per source; the outcome is confirmed after the rerun that shows it in the tables."""
     totals, notes = {"new": 0, "updated": 0, "removed": 0, "quarantined": 0}, []
     with st.status("Ingesting…", expanded=True) as status:
         for root in sources:
             name = display_name(root)
             started, moved = progress_bar(name)
             try:
-                report = ws.ingest(root, retry_quarantined=retry_quarantined, on_start=started, on_progress=moved)
+                report = run(root, started, moved)
             except SourceError as exc:
                 notes.append(str(exc))
                 continue
@@ -79,13 +95,14 @@ def ingest(sources: list[str], retry_quarantined: bool = False) -> None:
 
 
 def named(uri: str) -> dict[str, str]:
-    source, document = located(uri, roots)
+    source, document = locator.located(uri)
     return {"source": source, "document": document}
 
 
 records = list(ws.manifest.all().values())
 frame = pd.DataFrame(
-    [{**named(r.source_uri), "status": r.status, "stage": r.stage or "", "reason": r.error or "",
+    [{**named(r.source_uri), "status": r.status, "stage": r.stage or "",
+      "reason": locator.redacted(r.error or "", r.source_uri),
       "chunks": r.chunks, "pages": r.pages, "OCR pages": r.ocr_pages,
       "OCR confidence": r.ocr_confidence, "notes": r.notes or "", "updated": r.updated_at,
       "Dagster": partition + quote(r.doc_id)} for r in records]
@@ -112,14 +129,16 @@ manager = allowed(user, Action.MANAGE_INGESTION)
 if manager:
     folder = upload_dir(ws.settings)
     st.subheader("Upload documents")
-    st.caption("Uploads are kept in the upload folder (sync.upload_dir), which the Dagster sensor watches beside "
-               "the sources: its next tick ingests them, or ingest the folder now.")
+    st.caption(f"Up to {MAX_FILES} files and {ws.settings.api.max_upload_mb:g} MB at a time (api.max_upload_mb), kept "
+               "in the upload folder (sync.upload_dir), which the Dagster sensor watches beside the sources: its next "
+               "tick ingests them, or ingest the folder now into the live index, as the API's ingest=now does.")
     with st.form("upload", clear_on_submit=True):
         files = st.file_uploader("Documents", accept_multiple_files=True)
         replace = st.checkbox("Replace a different file already uploaded under the same name")
         if st.form_submit_button("Upload these files", icon=":material/upload:"):
             try:
-                kept = store(folder, [Upload(f.name, f) for f in files or []], replace)
+                chosen = [Upload(f.name, f) for f in files or []]
+                kept = store(folder, chosen, replace, max_upload_bytes(ws.settings))
             except UploadRefused as exc:
                 st.error(str(exc))
             else:
@@ -130,13 +149,15 @@ if manager:
                     flash("Uploaded " + "; ".join(f"{s}: {', '.join(n)}" for s, n in said.items() if n)
                           + ". Ingest the uploads now, or wait for the sensor's next tick.")
     if st.button("Ingest uploads now", type="primary", icon=":material/play_arrow:", disabled=not folder.is_dir()):
-        ingest([str(folder)])
+        ingest([str(folder)], lambda _, started, moved: ingest_uploads(
+            ws.settings, ws.retriever.current(), on_start=started, on_progress=moved).report)
 
 if len(quarantined):
     st.subheader("Quarantined")
     st.dataframe(quarantined[["source", "document", "stage", "reason", "updated"]], hide_index=True, width="stretch")
     if manager and st.button("Retry quarantined documents", icon=":material/refresh:"):
-        ingest(roots, retry_quarantined=True)
+        ingest(roots, lambda root, started, moved: ws.ingest(
+            root, retry_quarantined=True, on_start=started, on_progress=moved))
 scanned = frame[frame["OCR pages"].fillna(0) > 0] if len(frame) else frame
 if len(scanned):
     st.subheader("Read by OCR")

@@ -52,7 +52,18 @@ def uploads(app_env):
     workspace().ingest(str(folder), allow_mass_delete=True)
 
 
-def test_an_admin_uploads_and_ingests_with_a_confirmation_of_each(app, uploads):
+def test_an_admin_uploads_and_ingests_with_a_confirmation_of_each(app, uploads, monkeypatch):
+    """"Ingest uploads now" runs what the API's ingest=now runs: into the live version, moving the progress bar."""
+    from app.resources import workspace
+    from docent.ingest import uploads as core
+
+    runs, ingest_uploads = [], core.ingest_uploads
+
+    def spied(settings, reader, stored=(), **progress):
+        runs.append((reader.version, sorted(progress)))
+        return ingest_uploads(settings, reader, stored, **progress)
+
+    monkeypatch.setattr(core, "ingest_uploads", spied)
     at = app("ada").switch_page("pages/ingestion.py").run()
     at.get("file_uploader")[0].set_value(("badges.md", NOTE, "text/markdown"))
     next(b for b in at.button if b.label == "Upload these files").click().run()
@@ -65,6 +76,7 @@ def test_an_admin_uploads_and_ingests_with_a_confirmation_of_each(app, uploads):
     next(b for b in at.button if b.label == "Ingest uploads now").click().run()
     assert not at.exception, at.exception
     assert toasts(at) == ["Ingested: 1 new, 0 updated, 0 removed, 0 quarantined."]
+    assert runs == [(workspace().retriever.current().version, ["on_progress", "on_start"])]
     documents = table_with(at, "Dagster")
     row = documents[documents["document"] == "badges.md"].iloc[0]
     assert (row["source"], row["status"], row["chunks"] > 0) == ("uploads", "indexed", True)
@@ -91,3 +103,47 @@ def test_a_different_file_under_a_taken_name_is_refused_unless_replace_is_ticked
     next(b for b in at.button if b.label == "Upload these files").click().run()
     assert toasts(at) == ["Uploaded replaced: badges.md. Ingest the uploads now, or wait for the sensor's next tick."]
     assert (uploads / "badges.md").read_bytes().endswith(b"ten euros.\n")
+
+
+def test_an_upload_over_the_apis_limits_is_refused_with_its_reason_and_writes_nothing(app, uploads, monkeypatch):
+    from app.resources import workspace
+    from docent.ingest import uploads as core
+
+    monkeypatch.setattr(workspace().settings.api, "max_upload_mb", len(NOTE) * 1.5 / 2**20)
+    at = app("ada").switch_page("pages/ingestion.py").run()
+    upload = next(b for b in at.button if b.label == "Upload these files")
+    at.get("file_uploader")[0].set_value([("a.md", NOTE, "text/markdown"), ("b.md", NOTE, "text/markdown")])
+    upload.click().run()
+    assert "api.max_upload_mb" in at.error[0].value and toasts(at) == []
+    monkeypatch.setattr(core, "MAX_FILES", 1)
+    at.get("file_uploader")[0].set_value([("a.md", b"# A\n", "text/markdown"), ("b.md", b"# B\n", "text/markdown")])
+    upload.click().run()
+    assert "send at most 1 at a time" in at.error[0].value and toasts(at) == []
+    assert not list(uploads.glob("*"))
+
+
+@pytest.fixture
+def lost(app_env):
+    """A quarantined document whose reason names it, and its source, by their server paths (as parsers' errors
+    do); its record leaves the manifest afterwards."""
+    from app.resources import workspace
+    from docent.ingest.chunk import doc_id_for
+    from docent.ingest.manifest import DocumentRecord
+
+    docs = Path(app_env["DOCENT_DATA_DIR"]).parent / "docs"
+    uri = (docs / "hr" / "lost memo.pdf").as_uri()
+    record = DocumentRecord(doc_id_for(uri), uri, "", 10, 0.0, "quarantined", stage="parse",
+                            error=f"cannot open {docs / 'hr' / 'lost memo.pdf'}: no such file in {docs}")
+    manifest = workspace().manifest
+    manifest.save([record])
+    yield str(docs.parent)
+    manifest.delete([record.doc_id])
+
+
+def test_a_quarantine_reason_names_the_document_as_located_never_by_server_paths(app, lost):
+    at = app("rita").switch_page("pages/ingestion.py").run()
+    assert not at.exception, at.exception
+    quarantined = next(d.value for d in at.dataframe if "reason" in d.value.columns and "status" not in d.value.columns)
+    row = quarantined[quarantined["document"] == "hr/lost memo.pdf"].iloc[0]
+    assert row["reason"] == "cannot open docs/hr/lost memo.pdf: no such file in docs"
+    assert lost not in table_with(at, "Dagster").drop(columns="Dagster").to_string()

@@ -3,18 +3,17 @@
 Each is in one of three states: indexed; quarantined (read, then refused: the stage and reason
 say why); or skipped (never read, by rule: a link out of the source, a FIFO; recorded at stage
 "skipped"). ``GET /v1/documents`` lists them; ``docent status`` and the Ingestion page show the
-same records.
+same records, the page naming each by its :class:`Locator`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Literal, get_args
-from urllib.parse import unquote
 
 from docent.ingest.manifest import DocumentRecord, Manifest
 from docent.ingest.plan import SKIPPED
-from docent.ingest.sources import display_name, normalise_root
+from docent.ingest.sources import display_name, normalise_root, path_or_url, path_within
 
 State = Literal["indexed", "quarantined", "skipped"]
 STATES: tuple[State, ...] = get_args(State)
@@ -35,16 +34,39 @@ def listing(manifest: Manifest, state: State | None = None, limit: int | None = 
     return records[:limit]
 
 
-def located(uri: str, roots: list[str]) -> tuple[str, str]:
-    """The source a document comes from (named by its last segment) and its path within it: what a person
-    recognises, without the server's folders. A document under none of ``roots`` (a source since removed from
-    the settings) is named by its file name alone, its source left blank."""
-    for root in sorted({normalise_root(r) for r in roots}, key=len, reverse=True):  # the innermost root wins
-        if uri.startswith(root + "/"):
-            return display_name(root), unquote(uri[len(root) + 1:])
-        if uri == root:  # a source that is a single file
-            return display_name(root), display_name(uri)
-    return "", display_name(uri)
+class Locator:
+    """Names a document as a person recognises it, without the server's folders: by its source (the source's
+    last segment) and its path within it. Built once for a page of documents: normalising a root resolves it
+    on disk. A document under none of the roots (a source since removed from the settings) is named by its file
+    name alone, its source left blank."""
+
+    def __init__(self, roots: list[str]):
+        self.roots = sorted({normalise_root(r) for r in roots}, key=len, reverse=True)  # the innermost root wins
+
+    def located(self, uri: str) -> tuple[str, str]:
+        """(source, path within it)."""
+        root, path = self._found(uri)
+        return display_name(root) if root else "", path
+
+    def redacted(self, text: str, uri: str) -> str:
+        """``text`` (an error's message, which often names the file by its server path) with the document's path
+        and its source's folder written as they are located: ``docs/hr/leave.md``, ``docs``."""
+        root, path = self._found(uri)
+        names = {uri: f"{display_name(root)}/{path}" if root else path}
+        if root:
+            names[root] = display_name(root)  # after the document: a source that is one file is named once
+        names.update({path_or_url(where): name for where, name in list(names.items())})
+        for where in sorted(names, key=len, reverse=True):  # a document's path before its source's
+            text = text.replace(where, names[where])
+        return text
+
+    def _found(self, uri: str) -> tuple[str | None, str]:
+        """The root ``uri`` is under (None: none of them) and its path there."""
+        for root in self.roots:
+            path = path_within(uri, root)
+            if path is not None:
+                return root, path
+        return None, display_name(uri)
 
 
 def _stamp(at: datetime | None) -> datetime:

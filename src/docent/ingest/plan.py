@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from docent.ingest.chunk import doc_id_for
 from docent.ingest.manifest import DocumentRecord
-from docent.ingest.sources import SourceFile, normalise_root
+from docent.ingest.sources import SourceFile, normalise_root, path_within
 from docent.settings import Settings
 
 SKIPPED = "skipped"  # the stage of a file never read (sync.symlinks, special files)
@@ -30,11 +30,6 @@ class Plan:
     refused: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason): quarantined unread (too big)
     gone: list[DocumentRecord] = field(default_factory=list)  # to delete (empty when the guard tripped)
     deletion_blocked: str | None = None  # why deletions were held back
-
-
-def under_root(uri: str, root: str) -> bool:
-    prefix = normalise_root(root)
-    return uri == prefix or uri.startswith(prefix + "/")
 
 
 def plan_sync(
@@ -61,7 +56,8 @@ def plan_sync(
         else:
             plan.todo.append(f)
     present = {doc_id_for(f.uri) for f in files}
-    corpus = [r for r in known.values() if under_root(r.source_uri, root)]
+    root_uri = normalise_root(root)
+    corpus = [r for r in known.values() if path_within(r.source_uri, root_uri) is not None]
     gone = [r for r in corpus if r.doc_id not in present]
     plan.deletion_blocked = None if allow_mass_delete else deletion_guard(len(gone), len(corpus), len(files), settings)
     if not plan.deletion_blocked:

@@ -59,6 +59,19 @@ def path_or_url(uri: str) -> str:
     return str(path) if path else uri
 
 
+def path_within(uri: str, root_uri: str) -> str | None:
+    """``uri``'s path under the source ``root_uri`` (normalised) as a person writes it (``hr/leave policy.md``:
+    file URIs are percent-encoded, other URLs are not), the file's name for a source that is that one file,
+    None for a file outside the source."""
+    if uri == root_uri:
+        return display_name(uri)
+    base = root_uri if root_uri.endswith("/") else root_uri + "/"
+    if not uri.startswith(base):
+        return None
+    rest = uri[len(base) :]
+    return unquote(rest) if uri.startswith("file:") else rest
+
+
 def normalise_root(root: str) -> str:
     """Local paths and file URIs become canonical absolute ``file://`` URIs; other URLs are kept as given."""
     if "://" in root and not root.startswith("file:"):

@@ -2,7 +2,9 @@
 
 Every file of a request is checked before any is written: its name (a base name only: no folder,
 no leading dot, no NUL), its type (by its first bytes, :mod:`docent.ingest.signatures`, and only
-formats ingestion parses), and its name against the folder. So a refused request leaves nothing.
+formats ingestion parses), and its name against the folder; and the request as a whole, at most
+``MAX_FILES`` files and ``api.max_upload_mb`` together (the API and the Ingestion page alike).
+So a refused request leaves nothing.
 A name that already holds the same bytes is accepted as unchanged; one that holds other bytes is
 refused (``name_taken``) unless the caller asks to ``replace`` it: a silent overwrite would lose a
 document, and a renamed copy would leave both versions answering questions.
@@ -12,7 +14,8 @@ linked under its name (or renamed over the old one when replacing): nobody sees 
 file of that name that arrived meanwhile is never overwritten.
 
 The folder is a source like the configured ones: :func:`sync_roots` is what the sensor watches,
-and :func:`ingest_uploads` runs the same :class:`~docent.ingest.pipeline.Ingestor` as ``docent ingest``.
+and :func:`ingest_uploads` runs the same :class:`~docent.ingest.pipeline.Ingestor` as ``docent ingest``,
+into the live version: ``POST /v1/documents?ingest=now`` and the Ingestion page's button both call it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -30,13 +34,14 @@ from docent.ingest.catalogue import State, state_of
 from docent.ingest.chunk import doc_id_for
 from docent.ingest.manifest import Manifest
 from docent.ingest.parse import PARSED_KINDS, named_kind
-from docent.ingest.pipeline import Ingestor
+from docent.ingest.pipeline import Ingestor, IngestReport, ProgressFn
 from docent.ingest.signatures import matches
 from docent.ingest.sources import normalise_root
 from docent.retrieve import Retriever
 from docent.settings import Settings
 
-Refusal = Literal["bad_name", "unsupported_type", "name_taken"]
+Refusal = Literal["bad_name", "unsupported_type", "name_taken", "too_many_files", "too_large"]
+MAX_FILES = 100  # files in one upload
 
 
 class UploadRefused(ValueError):
@@ -69,6 +74,17 @@ class Outcome:
     state: State | Literal["pending"]  # pending: not in the manifest (another run removed or holds it)
     reason: str | None  # "stage: reason" when quarantined or skipped
     chunks: int
+
+
+@dataclass(frozen=True)
+class Ingested:
+    report: IngestReport  # the whole upload folder's run
+    outcomes: dict[str, Outcome]  # each stored file's, by name
+
+
+def max_upload_bytes(settings: Settings) -> int:
+    """The most one upload may hold, all its files together (``api.max_upload_mb``)."""
+    return int(settings.api.max_upload_mb * 2**20)
 
 
 def upload_dir(settings: Settings) -> Path:
@@ -108,9 +124,19 @@ def checked_kind(name: str, file: BinaryIO) -> str:
     return kind
 
 
-def store(folder: Path, uploads: list[Upload], replace: bool = False) -> list[Stored]:
-    """Check every upload, then keep them in ``folder`` (see the module); UploadRefused before any write."""
-    checked = [_checked(folder, u, replace) for u in uploads]
+def store(folder: Path, uploads: list[Upload], replace: bool = False, max_bytes: int | None = None) -> list[Stored]:
+    """Check every upload, then keep them in ``folder`` (see the module); UploadRefused before any write.
+    ``max_bytes``: :func:`max_upload_bytes` of the settings (None: no limit on the size)."""
+    if len(uploads) > MAX_FILES:
+        raise UploadRefused("too_many_files", f"{len(uploads)} files in one upload: send at most {MAX_FILES} at a time")
+    checked: list[Stored] = []
+    total = 0
+    for upload in uploads:
+        checked.append(_checked(folder, upload, replace))
+        total += checked[-1].size
+        if max_bytes is not None and total > max_bytes:
+            raise UploadRefused("too_large", f"the files of one upload are over {max_bytes / 2**20:g} MB together "
+                                "(the server's api.max_upload_mb): send fewer at a time")
     names = [c.name for c in checked]
     if len(set(names)) < len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
@@ -183,14 +209,23 @@ def _spool(folder: Path, file: BinaryIO) -> str:
     return temp
 
 
-def ingest_uploads(settings: Settings, reader: Retriever, stored: list[Stored]) -> dict[str, Outcome]:
-    """Ingest the upload folder now (these files, and any still waiting for the sensor) into the index ``reader``
-    searches (the live one), with that version's parser, chunker and model and the usual write lock; each
-    stored file's outcome, by name."""
+def ingest_uploads(
+    settings: Settings,
+    reader: Retriever,
+    stored: Sequence[Stored] = (),
+    *,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: ProgressFn | None = None,
+) -> Ingested:
+    """Ingest the upload folder now (``stored``, and any file still waiting for the sensor) into the index
+    ``reader`` searches (the live one: people search it now), with that version's parser, chunker and model and the
+    usual write lock; the run's report and each stored file's outcome. ``on_start``/``on_progress``: as
+    :meth:`Ingestor.run`'s."""
     versions = IndexVersions(settings.state_url)
     manifest = Manifest(settings.state_url, reader.version)
     version_settings = versions.get(reader.version).settings(settings)
-    Ingestor(version_settings, reader.index, reader.embedder, manifest, versions).run(str(upload_dir(settings)))
+    report = Ingestor(version_settings, reader.index, reader.embedder, manifest, versions).run(
+        str(upload_dir(settings)), on_start=on_start, on_progress=on_progress)
     records = manifest.get_many([s.doc_id for s in stored])
     outcomes = {}
     for s in stored:
@@ -198,4 +233,4 @@ def ingest_uploads(settings: Settings, reader: Retriever, stored: list[Stored]) 
         state = state_of(record) if record else "pending"
         reason = f"{record.stage}: {record.error}" if record and state != "indexed" else None
         outcomes[s.name] = Outcome(state, reason, record.chunks if record else 0)
-    return outcomes
+    return Ingested(report, outcomes)
