@@ -1,7 +1,8 @@
 """Retrieval quality on a BEIR data set (default: SciFact train queries) in all three modes.
 
 Builds one throwaway index through the product's chunk/embed/index code, then scores dense,
-bm25 and hybrid, plus a sweep of the hybrid weight ``alpha`` (tune on train queries only).
+bm25 and hybrid, plus a sweep of the hybrid weight ``alpha`` (tune on train queries only), and
+hybrid with the retriever's heading and table priors (``retrieval.heading_weight``, ``table_weight``).
 
     python benchmarks/retrieval.py --data ../shared/data/scifact-dev [--backend torch]
 """
@@ -47,6 +48,9 @@ def main() -> None:
             for alpha in (float(a) for a in args.alphas.split(",")):
                 row = beir.evaluate_mode(queries, qrels, index, vectors, "hybrid", alpha, cand)
                 rows.append({**row, "mode": f"hybrid a={alpha:g} c={cand}"})
+        row = beir.evaluate_mode(queries, qrels, index, vectors, "hybrid", settings.retrieval.alpha,
+                                 int(args.candidates.split(",")[0]), weights=settings.retrieval)
+        rows.append({**row, "mode": f"hybrid a={settings.retrieval.alpha:g} +priors"})  # as the retriever ranks
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n{'mode':<22}{'nDCG@10':>9}{'R@100':>9}{'MRR@10':>9}{'queries':>9}{'ms/query':>10}")

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from docent import priors
 from docent.embed import Embedder
 from docent.evaluate.metrics import Qrels, Run, evaluate_run
 from docent.index.base import VectorIndex
 from docent.ingest.chunk import chunk_elements, token_counter
 from docent.ingest.parse import Element
 from docent.ingest.table import labels_only
-from docent.settings import Settings
+from docent.settings import RetrievalSettings, Settings
 
 BATCH_DOCS = 256
 
@@ -136,8 +137,10 @@ def run_queries(
     alpha: float,
     depth: int = 100,
     candidates: int = 500,
+    weights: RetrievalSettings | None = None,
 ) -> Run:
-    """Each query's documents, best first, ``depth`` deep (chunk hits collapsed to their document)."""
+    """Each query's documents, best first, ``depth`` deep (chunk hits collapsed to their document); hybrid hits
+    get the heading and table priors of ``weights`` (as the product's retriever adds them) when it is given."""
     run: dict[str, list[str]] = {}
     for qid, text in queries.items():
         if mode == "dense":
@@ -146,6 +149,8 @@ def run_queries(
             hits = index.search_bm25(text, candidates)
         else:
             hits = index.search_hybrid(text, query_vectors[qid], candidates, alpha, candidates=candidates)
+            if weights is not None:
+                hits = priors.weigh(hits, text, weights.heading_weight, weights.table_weight)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
         run[qid] = ranked[:depth]
     return run
@@ -159,11 +164,12 @@ def evaluate_mode(
     mode: str,
     alpha: float,
     candidates: int = 500,
+    weights: RetrievalSettings | None = None,
 ) -> dict:
     """Metrics for one mode, with the time the queries took."""
     judged = {q: t for q, t in queries.items() if q in qrels}
     started = time.perf_counter()
-    run = run_queries(judged, index, query_vectors, mode, alpha, candidates=candidates)
+    run = run_queries(judged, index, query_vectors, mode, alpha, candidates=candidates, weights=weights)
     return {"mode": mode, **evaluate_run(run, qrels), "seconds": round(time.perf_counter() - started, 3)}
 
 
