@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import documents, errors, evaluation, messages, openai_compat, review, search, usage
 from api.limits import BodyLimit, RateLimits
 from api.relay import Relays
+from docent.ingest.uploads import max_upload_bytes
 from docent.review.api_keys import ApiKeys
 from docent.review.oidc import AccessTokens
 from docent.settings import load_settings
@@ -45,7 +46,7 @@ def create_app() -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=int(settings.api.max_body_mb * 2**20),
-                       upload_bytes=int(settings.api.max_upload_mb * 2**20))
+                       upload_bytes=max_upload_bytes(settings))
     if settings.api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
