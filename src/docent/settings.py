@@ -147,8 +147,9 @@ class ChatSettings(BaseModel):
     history_turns: int = Field(4, ge=0, description="earlier question/answer pairs sent with a follow-up")
     rewrite_model: str | None = Field(None, description="model that rewrites follow-ups into standalone questions; default: local rules")
     topic_threshold: float = Field(
-        0.35, ge=0.0, le=1.0, description="a question naming a subject of its own whose cosine with the last turn "
-        "(question and answer) is below this opens a new topic: it is searched as asked, not rewritten; 0 disables")
+        0.35, ge=0.0, le=1.0, description="a question naming a subject of its own, with no word pointing back (it, its, "
+        "this, what about…), whose cosine with the last question and the opening of the last answer is below this "
+        "opens a new topic: it is searched as asked, not rewritten; 0 disables")
     judge_model: str | None = Field(None, description="model that checks each cited sentence; default: embedding similarity")
     grounding_threshold: float = Field(0.5, ge=0.0, le=1.0, description="sentences scoring below are flagged unsupported")
     max_question_chars: int = Field(2000, ge=1)
