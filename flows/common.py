@@ -47,7 +47,8 @@ def publish(ws: Workspace, run: RunRecord) -> None:
         create_markdown_artifact("\n".join(f"- **{f['kind']}** {f['message']}" for f in run.findings), key=f"{key}-findings",
                                  description="what this run found wrong")
     if run.status == RunStatus.NOT_ENOUGH_DATA:
-        lacking = run.config.get("not_enough_data") or [{"message": "no threshold metric could be judged"}]
-        create_markdown_artifact(f"**{run.status.label}**: neither passed nor failed; no alert raised or resolved.\n\n"
-                                 + "\n".join(f"- {m['message']}" for m in lacking), key=f"{key}-not-enough-data",
+        create_markdown_artifact(f"**{run.status.label}**: neither passed nor failed; no alert raised, and only the "
+                                 "alerts of metrics it could judge resolved.\n\n"
+                                 + "\n".join(f"- {m['message']}" for m in run.config["not_enough_data"]),
+                                 key=f"{key}-not-enough-data",
                                  description="what this run could not judge")

@@ -1,4 +1,6 @@
-"""Golden-set evaluation: nightly, and as the gate of an index promotion. A missed gate fails the flow run."""
+"""Golden-set evaluation: nightly, and as the gate of an index promotion. A run that did not pass fails the flow
+run: a missed gate as Failed, a gate it had not enough data to judge as Failed named NotEnoughData (the promotion
+gate blocks on both, so the flow must not read as Completed)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ def golden_eval(golden: str | None = None, index_version: str | None = None, jud
     publish(ws, run)
     result = {"run_id": run.id, "status": run.status, "index_version": run.index_version,
               "findings": [f["message"] for f in run.findings or []]}
-    if run.status == RunStatus.FAILED:
-        return Failed(message="the golden-set gate was missed: " + "; ".join(result["findings"]))
-    return result
+    if run.status == RunStatus.PASSED:
+        return result
+    if run.status == RunStatus.NOT_ENOUGH_DATA:
+        lacking = [m["message"] for m in run.config["not_enough_data"]]
+        return Failed(name="NotEnoughData", message=f"not enough data to judge the golden-set gate (run {run.id}): "
+                                                     + "; ".join(lacking))
+    return Failed(message=f"the golden-set gate was missed (run {run.id}): " + "; ".join(result["findings"]))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +15,7 @@ from docent.evaluate.catalog import METRICS
 from docent.evaluate.results import FINISHED, EvalStore, RunRecord, RunStatus
 from docent.index.base import Chunk
 from docent.index.versions import VersionError
+from docent.ingest.sources import display_name
 from docent.review.actions import send_to_review
 
 SUITES = {"sample": "Continuous (sampled production answers)", "golden": "Golden set"}
@@ -156,12 +155,12 @@ def chunk_view(prefix: str, chunk_id: str, chunk: Chunk | None, mark: str) -> No
     if chunk is None:
         st.markdown(f"{prefix} `{chunk_id}` (no longer in the index) {mark}")
         return
-    document = chunk.title or PurePosixPath(chunk.source_uri).name
+    document = chunk.title or display_name(chunk.source_uri)
     where = (document + (f", page {chunk.page}" if chunk.page is not None else "")
              + (f" · {chunk.section}" if chunk.section and chunk.section != document else ""))
     with st.expander(f"{prefix} {where} {mark}".strip()):
         st.markdown(chunk.text)
-        st.caption(f"{chunk.source_uri} · chunk `{chunk_id}`")
+        st.caption(f"{display_name(chunk.source_uri)} · chunk `{chunk_id}`")  # a name, not a path on the server
 
 
 def run_section(run: RunRecord) -> None:

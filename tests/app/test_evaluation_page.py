@@ -291,8 +291,13 @@ def test_an_answers_chunks_show_their_document_page_and_text(app, seeded, app_en
     at.selectbox(key="run-golden").select(run_id).run()
     at.selectbox(key=f"answer-{run_id}").select("chunked").run()
     labels = [e.label for e in at.expander]
-    first, second = (f"{c.title or Path(c.source_uri).name}, page {c.page}" for c in chunks)  # its title, else its file
+    from docent.ingest.sources import display_name
+
+    first, second = (f"{c.title or display_name(c.source_uri)}, page {c.page}" for c in chunks)  # its title, else its file
     assert any(label.startswith(f"1. {first}") and label.endswith(":green[reference chunk]") for label in labels), labels
     assert any(label.startswith(f"– {second}") and label.endswith(":red[missed]") for label in labels), labels
     assert "2. `gone-chunk` (no longer in the index)" in text(at)
     assert chunks[0].text in text(at) and chunks[1].text in text(at)  # the whole text, not an id
+    captions = [c.value for c in at.caption]
+    assert f"{display_name(chunks[0].source_uri)} · chunk `{chunks[0].chunk_id}`" in captions, captions
+    assert not [c for c in captions if chunks[0].source_uri in c]  # the document's name, never its path on the server

@@ -1,6 +1,6 @@
 """The evaluation flows as Prefect runs them: a healthy cycle raises nothing, a broken retriever raises an
-alert within one cycle (and the webhook hears of it once however long it lasts), a missed golden gate fails
-the run, and each run publishes its report as artifacts."""
+alert within one cycle (and the webhook hears of it once however long it lasts), a golden run that did not pass
+(a missed gate, or not enough data to judge it) fails the run, and each run publishes its report as artifacts."""
 
 from __future__ import annotations
 
@@ -112,6 +112,19 @@ def test_a_missed_golden_gate_fails_the_flow_run(prefect_api, installation, tmp_
                           ' "reference_contexts": ["The Porter P9 robot costs one million dollars per unit"]}\n')
     missed = golden_eval(golden=str(impossible), return_state=True)
     assert missed.is_failed() and "gate was missed" in missed.message
+
+
+def test_a_golden_gate_with_not_enough_data_fails_the_flow_run_as_such(prefect_api, installation, tmp_path, monkeypatch):
+    from flows.golden_eval import golden_eval
+
+    monkeypatch.setenv("DOCENT_EVALUATION__GATE", '{"faithfulness": 0.8}')  # a judge metric, and no judge: unmeasured
+    golden = tmp_path / "pass.jsonl"
+    golden.write_text('{"id": "q1", "question": "How long must passwords be?", "reference_answer": "Passwords must be at least 14 characters long.",'
+                      ' "reference_contexts": ["Passwords must be at least 14 characters long"]}\n')
+    state = golden_eval(golden=str(golden), return_state=True)
+    assert state.is_failed() and state.name == "NotEnoughData", state
+    assert "not enough data to judge the golden-set gate" in state.message
+    assert "none of the threshold metrics (faithfulness) was measured" in state.message
 
 
 def test_a_run_short_of_data_says_not_enough_data_in_its_artifacts_and_alerts_nothing(prefect_api, installation, monkeypatch):

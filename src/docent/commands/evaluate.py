@@ -12,6 +12,7 @@ from docent.commands.common import console, err, workspace
 eval_app = typer.Typer(help="Evaluation: golden sets and sampled production answers, scored and checked.",
                        no_args_is_help=True)
 SUITES = ("golden", "sample")
+NOT_ENOUGH_DATA_EXIT = 3  # distinct from a failure (1) and from bad input (2)
 
 
 @eval_app.command("run")
@@ -22,8 +23,14 @@ def run(
     judge_model: str = typer.Option(None, "--judge-model", help="litellm model for the LLM metrics (default evaluation.judge_model)."),
     alert: bool = typer.Option(True, help="raise alerts for what the run finds (and resolve what passed)."),
 ) -> None:
-    """Run a suite now, store it, print its metrics; exit 1 when a threshold or the gate is missed."""
+    """Run a suite now, store it, print its metrics.
+
+    Exit codes: 0 passed; 1 failed (a threshold, the gate or the baseline missed); 3 not enough data (a threshold
+    metric determined for too few answers, or none measured: not a pass, so scripts must not read it as one);
+    2 bad input.
+    """
     from docent.evaluate.golden_set import GoldenSetError
+    from docent.evaluate.results import RunStatus  # pandas: imported when a run is asked for, not at CLI start
     from docent.evaluate.suites import run_golden, run_sample
     from docent.index.versions import VersionError
 
@@ -56,7 +63,10 @@ def run(
         for opened in alert_run(ws.alerts, record):
             err.print(f"[yellow]alert: {escape(opened.message)}[/yellow]")
     _print_run(record)
-    if record.status == "failed":
+    status = RunStatus(record.status)
+    if status is RunStatus.NOT_ENOUGH_DATA:
+        raise typer.Exit(NOT_ENOUGH_DATA_EXIT)
+    if status is not RunStatus.PASSED:
         raise typer.Exit(1)
 
 
@@ -119,6 +129,8 @@ def _print_run(record) -> None:
     console.print(table)
     for f in record.findings or []:
         console.print(f"[red]✗ {escape(f['message'])}[/red]")
+    for m in (record.config or {}).get("not_enough_data") or []:  # why the run could not say (older runs lack the key)
+        console.print(f"[yellow]? {escape(m['message'])}[/yellow]")
     from docent.evaluate.results import RunStatus  # pandas: imported when a run is printed, not at CLI start
 
     colour = {RunStatus.PASSED: "green", RunStatus.NOT_ENOUGH_DATA: "yellow"}.get(record.status, "red")

@@ -13,7 +13,10 @@ HEARTBEAT_KEY = "eval:heartbeat"
 
 
 def alert_run(alerts: Alerts, run: RunRecord) -> list[Alert]:
-    """The incidents this run opened (already-open ones only count another occurrence and are not returned)."""
+    """The incidents this run opened (already-open ones only count another occurrence and are not returned).
+
+    Each check the run judged fine resolves its incident, whatever the run's status: a not-enough-data run resolves
+    only the alerts of metrics it could judge, and leaves those of the metrics it could not open."""
     opened = []
     source = f"{run.suite} evaluation"
     for f in run.findings or []:

@@ -3,8 +3,10 @@
 A finding is what an alert says. A metric is judged only when it was determined for enough answers:
 ``min_samples`` or more (continuous runs; a baseline must hold as many), and at least ``min_share`` of
 the answers it applies to (a metric undetermined for 9 answers in 10 says nothing). A run with a
-threshold metric short of data, or with none judged at all, has "not enough data": neither passed
-(nobody may read it as healthy) nor failed (a quiet hour must not page anyone).
+threshold metric short of data, or with thresholds of which this configuration measures none (a gate
+of judge metrics without a judge), has "not enough data": neither passed (nobody may read it as
+healthy) nor failed (a quiet hour must not page anyone). A suite with no thresholds passes unless it
+regressed: there is nothing it could lack.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from docent.evaluate.results import RunRecord, RunStatus
 class Verdict:
     findings: list[dict] = field(default_factory=list)
     healthy: set[str] = field(default_factory=set)  # alert keys checked and fine this time (their incidents resolve)
-    lacking: list[dict] = field(default_factory=list)  # threshold metrics short of determined scores: not judged
+    lacking: list[dict] = field(default_factory=list)  # threshold metrics that could not be judged, with why
 
     @property
     def failed(self) -> bool:
@@ -29,7 +31,7 @@ class Verdict:
     def status(self) -> RunStatus:
         if self.findings:
             return RunStatus.FAILED
-        return RunStatus.NOT_ENOUGH_DATA if self.lacking or not self.healthy else RunStatus.PASSED  # nothing judged: no pass
+        return RunStatus.NOT_ENOUGH_DATA if self.lacking else RunStatus.PASSED
 
 
 def enough(stats: dict, min_samples: int, min_share: float) -> bool:
@@ -52,9 +54,14 @@ def check(
     min_share: float = 0.0,
 ) -> Verdict:
     verdict = Verdict()
+    unmeasured = [m for m in thresholds if m not in summary]  # not measured by this configuration (a judge metric without a judge)
+    if thresholds and len(unmeasured) == len(thresholds):
+        verdict.lacking.append({"metric": None, "n": 0, "of": 0,
+                                "message": f"none of the threshold metrics ({', '.join(unmeasured)}) was measured "
+                                           "(judge metrics need evaluation.judge_model)"})
     for metric, bound in thresholds.items():
         stats = summary.get(metric)
-        if stats is None:  # not measured by this configuration (a judge metric without a judge)
+        if stats is None:
             continue
         if not enough(stats, min_samples, min_share):
             n, of = stats.get("n", 0), stats.get("n", 0) + stats.get("missing", 0)

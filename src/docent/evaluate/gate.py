@@ -1,6 +1,6 @@
 """The golden-set evaluation as a promotion gate: a candidate index version goes live only if the golden
 set, answered over it, meets ``evaluation.gate`` and does not regress from earlier golden runs (a run with not
-enough data to say does not meet it)."""
+enough data to say does not meet it: a gate metric determined for too few answers, or none of them measured)."""
 
 from __future__ import annotations
 
@@ -23,9 +23,7 @@ def golden_gate(ws, golden: str | None = None) -> Gate:
             log.warning("promotion of %s is not gated by a golden set: %s", candidate.version, exc)
             return []
         log.info("golden gate on %s: run %s %s", candidate.version, run.id, run.status.label)
-        reasons = run.findings or []
-        if run.status == RunStatus.NOT_ENOUGH_DATA:  # a gate nobody could judge is not met
-            reasons = run.config.get("not_enough_data") or [{"message": "no gate metric could be judged"}]
+        reasons = run.config["not_enough_data"] if run.status == RunStatus.NOT_ENOUGH_DATA else run.findings or []
         return [f"golden set {run.golden_set} (run {run.id[:8]}): {r['message']}" for r in reasons]
 
     return gate
