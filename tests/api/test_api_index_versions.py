@@ -15,11 +15,11 @@ from tests.e2e.conftest import docent
 QUESTION = "How many weeks of leave does the secondary caregiver get?"
 
 
-def test_a_model_per_built_index_version_answers_from_that_version(api, monkeypatch):
+def test_a_model_per_built_index_version_answers_from_that_version(api, acme_data, monkeypatch):
     versions = IndexVersions(api.state_url)
     (live,) = [v.version for v in versions.all()]  # the one the fixture's ingest built
     monkeypatch.setenv("DOCENT_CHUNKING__MAX_TOKENS", "120")  # another fingerprint: a new version beside the live one
-    docent(["ingest", str(api.data_dir.parent / "docs")], api.data_dir)
+    docent(["ingest", str(acme_data.parent / "docs")], api.data_dir)  # the documents the server's data came from
     (other,) = [v.version for v in versions.all() if v.version != live and v.built_at is not None]
     settings = load_settings(data_dir=api.data_dir)
     registered = versions.register(settings.model_copy(
