@@ -104,7 +104,7 @@ def test_held_answer_is_reviewed_then_served_as_approved(review_app: Any, page: 
     expect(editor).to_have_value(re.compile("8 weeks"))  # retried: the editor may mount before its value arrives
     approved_text = editor.input_value()
     approve.click()
-    page.get_by_text(re.compile(r"\b1 approved\b")).wait_for()
+    page.get_by_text(re.compile(r"\b1 approved · \d+ pending")).wait_for()  # the queue counts, not the toast
     wait_idle(page)
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "0 pending" in main and "Traceback" not in main, main
