@@ -93,7 +93,8 @@ def fill_queue(state_url: str, items: int) -> float:
         question = f"{QUESTIONS[i % len(QUESTIONS)]} (variant {i})"
         text = f"Answer {i}: see the handbook [1]."
         _, message_id = store.record_question(conversation_id=None, question=question, model="local/extractive",
-                                              filters=None, created_at=start + timedelta(seconds=i * 200))
+                                              filters=None, user_id="app-latency-benchmark",
+                                              created_at=start + timedelta(seconds=i * 200))
         store.transition(message_id, "streaming", started_at=datetime.now(timezone.utc), owner="app-latency-benchmark")
         store.finalize(message_id, state="completed", content=text)
         queue.enqueue(message_id, reason=REASONS[i % len(REASONS)], held=i % 3 == 0, question=question, answer=text,
