@@ -113,7 +113,8 @@ async def upload(
             raise ApiError(422, "invalid", "files: send one or more files in the multipart field `files`")
         try:
             chosen = [Upload(f.filename or "", f.file) for f in files]
-            stored = await run_in_threadpool(store, upload_dir(settings), chosen, replace, max_upload_bytes(settings))
+            stored = await run_in_threadpool(store, upload_dir(settings), chosen, replace,
+                                            max_bytes=max_upload_bytes(settings))
         except UploadRefused as exc:
             raise ApiError(STATUS[exc.reason], exc.reason, str(exc)) from None
     outcomes = {}

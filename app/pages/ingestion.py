@@ -138,7 +138,7 @@ if manager:
         if st.form_submit_button("Upload these files", icon=":material/upload:"):
             try:
                 chosen = [Upload(f.name, f) for f in files or []]
-                kept = store(folder, chosen, replace, max_upload_bytes(ws.settings))
+                kept = store(folder, chosen, replace, max_bytes=max_upload_bytes(ws.settings))
             except UploadRefused as exc:
                 st.error(str(exc))
             else:

@@ -124,9 +124,9 @@ def checked_kind(name: str, file: BinaryIO) -> str:
     return kind
 
 
-def store(folder: Path, uploads: list[Upload], replace: bool = False, max_bytes: int | None = None) -> list[Stored]:
+def store(folder: Path, uploads: list[Upload], replace: bool = False, *, max_bytes: int) -> list[Stored]:
     """Check every upload, then keep them in ``folder`` (see the module); UploadRefused before any write.
-    ``max_bytes``: :func:`max_upload_bytes` of the settings (None: no limit on the size)."""
+    ``max_bytes``: :func:`max_upload_bytes` of the settings, which every caller passes (no upload is unlimited)."""
     if len(uploads) > MAX_FILES:
         raise UploadRefused("too_many_files", f"{len(uploads)} files in one upload: send at most {MAX_FILES} at a time")
     checked: list[Stored] = []
@@ -134,7 +134,7 @@ def store(folder: Path, uploads: list[Upload], replace: bool = False, max_bytes:
     for upload in uploads:
         checked.append(_checked(folder, upload, replace))
         total += checked[-1].size
-        if max_bytes is not None and total > max_bytes:
+        if total > max_bytes:
             raise UploadRefused("too_large", f"the files of one upload are over {max_bytes / 2**20:g} MB together "
                                 "(the server's api.max_upload_mb): send fewer at a time")
     names = [c.name for c in checked]

@@ -30,7 +30,7 @@ def test_files_over_the_upload_size_together_are_refused_and_nothing_is_written(
 def test_more_files_than_one_upload_may_hold_are_refused(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_FILES", 2)
     with pytest.raises(UploadRefused) as refused:
-        store(tmp_path, notes(3))
+        store(tmp_path, notes(3), max_bytes=2**20)
     assert refused.value.reason == "too_many_files" and "at most 2" in str(refused.value)
     assert not list(tmp_path.iterdir())
 

@@ -14,6 +14,7 @@ from docent.settings import Settings
 from tests.pdf_writer import write_pdf
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "acme"
+LIMIT = 2**20  # bytes of one upload (api.max_upload_mb is 50 by default)
 PDF = write_pdf(["BT /F1 12 Tf 72 720 Td (Badges are renewed every year.) Tj ET\n"])
 
 
@@ -61,24 +62,24 @@ def test_real_files_pass_their_content_check_and_are_rewound():
 def test_a_refused_request_writes_nothing(tmp_path: Path):
     folder = tmp_path / "uploads"
     with pytest.raises(UploadRefused):
-        store(folder, [upload("good.md", b"# Good\n"), upload("fake.pdf", b"nope")])
+        store(folder, [upload("good.md", b"# Good\n"), upload("fake.pdf", b"nope")], max_bytes=LIMIT)
     with pytest.raises(UploadRefused, match="several files named 'a.md'"):
-        store(folder, [upload("a.md", b"one"), upload("a.md", b"two")])
+        store(folder, [upload("a.md", b"one"), upload("a.md", b"two")], max_bytes=LIMIT)
     assert not folder.exists()
 
 
 def test_stored_atomically_and_never_overwritten_silently(tmp_path: Path):
     folder = tmp_path / "uploads"
-    (first,) = store(folder, [upload("memo.pdf", PDF)])
+    (first,) = store(folder, [upload("memo.pdf", PDF)], max_bytes=LIMIT)
     assert (folder / "memo.pdf").read_bytes() == PDF and first.stored == "new" and first.kind == "pdf"
     assert first.uri == (folder / "memo.pdf").as_uri() and first.size == len(PDF)
     assert [p.name for p in folder.iterdir()] == ["memo.pdf"]  # no temporary file left
-    assert store(folder, [upload("memo.pdf", PDF)])[0].stored == "unchanged"
+    assert store(folder, [upload("memo.pdf", PDF)], max_bytes=LIMIT)[0].stored == "unchanged"
     with pytest.raises(UploadRefused) as taken:
-        store(folder, [upload("new.md", b"# New\n"), upload("memo.pdf", PDF + b"\n% changed")])
+        store(folder, [upload("new.md", b"# New\n"), upload("memo.pdf", PDF + b"\n% changed")], max_bytes=LIMIT)
     assert taken.value.reason == "name_taken" and not (folder / "new.md").exists()
     assert (folder / "memo.pdf").read_bytes() == PDF
-    (replaced,) = store(folder, [upload("memo.pdf", PDF + b"\n% changed")], replace=True)
+    (replaced,) = store(folder, [upload("memo.pdf", PDF + b"\n% changed")], replace=True, max_bytes=LIMIT)
     assert replaced.stored == "replaced" and (folder / "memo.pdf").read_bytes().endswith(b"% changed")
 
 
@@ -86,7 +87,7 @@ def test_the_upload_folder_is_watched_once_it_exists(tmp_path: Path):
     settings = Settings(data_dir=tmp_path / "data", sync={"sources": [str(tmp_path / "docs")]})
     assert upload_dir(settings) == (tmp_path / "data" / "uploads").resolve()
     assert sync_roots(settings) == [str(tmp_path / "docs")]
-    store(upload_dir(settings), [upload("a.md", b"# A\n")])
+    store(upload_dir(settings), [upload("a.md", b"# A\n")], max_bytes=LIMIT)
     assert sync_roots(settings) == [str(tmp_path / "docs"), str(upload_dir(settings))]
     assert sync_roots(settings, ["s3://bucket/docs"]) == ["s3://bucket/docs", str(upload_dir(settings))]
     assert sync_roots(settings, [str(upload_dir(settings)) + "/"]) == [str(upload_dir(settings)) + "/"]  # not twice
