@@ -105,16 +105,14 @@ class Supervisor:
 
     def _stop(self, child: Child) -> None:
         process = child.process
-        try:
-            family = psutil.Process(process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            family = []
+        family = _descendants(process.pid)
         if process.poll() is None:
             self.say("up", f"stopping {child.name}")
             _signal_group(process.pid, signal.SIGINT)
             deadline = time.monotonic() + child.grace_s
             while process.poll() is None and time.monotonic() < deadline and not self.hurry.wait(0.1):
                 pass
+            family = list({*family, *_descendants(process.pid)})  # and those started during the shutdown
         _signal_group(process.pid, signal.SIGKILL)  # whatever the engine's shutdown left in its group
         for p in family:  # and any descendant that made a session of its own
             try:
@@ -124,6 +122,14 @@ class Supervisor:
         process.wait()
         psutil.wait_procs(family, timeout=5)
         self.say("up", f"{child.name} stopped ({_exit(process.returncode)})")
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    """Every process below ``pid`` now (none once it has been reaped)."""
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
 
 
 def _signal_group(pgid: int, signum: int) -> None:
